@@ -1,0 +1,35 @@
+"""capcycle: small caps vs large caps through the Fed rate cycle.
+
+Exact, parallel Rust kernels (``capcycle.rolling``, ``capcycle.events``,
+``capcycle.valuation``) under a pandas-friendly API, real-data loaders
+(``capcycle.data``) and the figures of the research (``capcycle.figures``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from capcycle import data, events, fed, rolling, valuation
+from capcycle._core import __version__
+from capcycle.performance import excess_returns, relative_performance
+
+__all__ = [
+    "__version__",
+    "data",
+    "events",
+    "excess_returns",
+    "fed",
+    "figures",
+    "relative_performance",
+    "rolling",
+    "valuation",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # matplotlib is slow to import: load the figures only when asked for.
+    if name == "figures":
+        import importlib
+
+        return importlib.import_module("capcycle.figures")
+    raise AttributeError(f"module 'capcycle' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""capcycle.cli (in progress)."""

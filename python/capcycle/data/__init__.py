@@ -1,0 +1,1 @@
+"""capcycle.data (in progress)."""

@@ -1,0 +1,1 @@
+"""capcycle.events (in progress)."""

@@ -1,0 +1,1 @@
+"""capcycle.fed (in progress)."""

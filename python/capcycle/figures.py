@@ -1,0 +1,1 @@
+"""capcycle.figures (in progress)."""

@@ -1,0 +1,1 @@
+"""capcycle.rolling (in progress)."""

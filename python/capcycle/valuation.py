@@ -1,0 +1,1 @@
+"""capcycle.valuation (in progress)."""

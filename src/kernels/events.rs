@@ -1,0 +1,1 @@
+//! events kernels (in progress).

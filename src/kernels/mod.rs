@@ -1,0 +1,16 @@
+//! Pure kernels: plain Rust over slices and ndarray views, no pyo3 here
+//! (`.ci/run` checks `! grep -r pyo3 src/kernels`), so `cargo test` covers them alone.
+//!
+//! - `window`: the one window engine (bounds per output row, NaN skipping, min_periods)
+//!   and the accumulators it drives (moments, extrema, order statistics).
+//! - `panel`: runs a per-lane kernel over the columns of a 2-D view, in parallel.
+//! - `rolling`, `events`, `valuation`: the statistics the Python modules expose.
+
+pub mod error;
+pub mod events;
+pub mod panel;
+pub mod rolling;
+pub mod valuation;
+pub mod window;
+
+pub use error::KernelError;

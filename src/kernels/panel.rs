@@ -1,0 +1,1 @@
+//! panel kernels (in progress).

@@ -1,0 +1,1 @@
+//! rolling kernels (in progress).

@@ -1,0 +1,1 @@
+//! valuation kernels (in progress).

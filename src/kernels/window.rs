@@ -1,0 +1,1 @@
+//! window kernels (in progress).
