@@ -1,1 +1,224 @@
-//! rolling kernels (in progress).
+//! Rolling statistics: validate once, then run the window engine per lane.
+//!
+//! [`RollingSpec`] is the checked description of a computation (statistic, window,
+//! min_periods); [`RollingSpec::apply`] fills one lane and cannot fail, so a panel
+//! can run its columns in parallel after one validation. [`reduce`] is the
+//! full-sample form (one window holding every row) for other kernels to share.
+
+use crate::kernels::window::{
+    run, CoMomentOutput, CoMoments, Extreme, Extremum, MomentOutput, Moments, OrderOutput,
+    OrderStats, Pair, Window,
+};
+use crate::kernels::KernelError;
+
+/// A single-series statistic.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stat {
+    Count,
+    Sum,
+    Mean,
+    Var { ddof: usize },
+    Std { ddof: usize },
+    Zscore { ddof: usize },
+    Min,
+    Max,
+    Median,
+    Quantile(f64),
+    /// Share of the window at or below the newest value.
+    PercentileRank,
+}
+
+/// A two-series statistic of (y, x).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PairStat {
+    Cov { ddof: usize },
+    Corr,
+    /// cov(y, x) / var(x)
+    Beta,
+}
+
+impl Stat {
+    /// Parse a statistic by name (`"std"`, `"quantile"`, ...), with its parameters.
+    pub fn parse(name: &str, ddof: usize, q: f64) -> Result<Stat, KernelError> {
+        let stat = match name {
+            "count" => Stat::Count,
+            "sum" => Stat::Sum,
+            "mean" => Stat::Mean,
+            "var" => Stat::Var { ddof },
+            "std" => Stat::Std { ddof },
+            "zscore" => Stat::Zscore { ddof },
+            "min" => Stat::Min,
+            "max" => Stat::Max,
+            "median" => Stat::Median,
+            "quantile" => Stat::Quantile(q),
+            "percentile_rank" => Stat::PercentileRank,
+            _ => return Err(KernelError::invalid("stat", format!("unknown statistic {name:?}"))),
+        };
+        if let Stat::Quantile(q) = stat {
+            if !(0.0..=1.0).contains(&q) {
+                return Err(KernelError::invalid("q", format!("must be in [0, 1], got {q}")));
+            }
+        }
+        Ok(stat)
+    }
+}
+
+impl PairStat {
+    pub fn parse(name: &str, ddof: usize) -> Result<PairStat, KernelError> {
+        match name {
+            "cov" => Ok(PairStat::Cov { ddof }),
+            "corr" => Ok(PairStat::Corr),
+            "beta" => Ok(PairStat::Beta),
+            _ => Err(KernelError::invalid("stat", format!("unknown pair statistic {name:?}"))),
+        }
+    }
+}
+
+/// A validated rolling computation over lanes of `len` rows.
+#[derive(Clone, Copy, Debug)]
+pub struct RollingSpec<'a> {
+    pub window: Window<'a>,
+    pub min_periods: usize,
+    pub len: usize,
+}
+
+impl<'a> RollingSpec<'a> {
+    /// Check the window and `min_periods` (at most the window for row-count windows,
+    /// as pandas) against lanes of `len` rows.
+    pub fn new(window: Window<'a>, min_periods: usize, len: usize) -> Result<Self, KernelError> {
+        window.validate(len)?;
+        if let Window::Rows(n) = window {
+            if min_periods > n {
+                return Err(KernelError::invalid(
+                    "min_periods",
+                    format!("{min_periods} is larger than the window ({n})"),
+                ));
+            }
+        }
+        Ok(RollingSpec { window, min_periods, len })
+    }
+
+    /// Check that a lane called `name` has the spec's length.
+    pub fn expect_len(&self, name: &'static str, lane_len: usize) -> Result<(), KernelError> {
+        if lane_len != self.len {
+            return Err(KernelError::shape(name, format!("has {lane_len} rows, expected {}", self.len)));
+        }
+        Ok(())
+    }
+
+    /// `stat` over one lane into `out`; both must have `len` rows (checked by
+    /// [`rolling`]/[`crate::kernels::panel`]).
+    pub fn apply(&self, stat: Stat, x: &[f64], out: &mut [f64]) {
+        let (window, mp) = (&self.window, self.min_periods);
+        match stat {
+            Stat::Count => {
+                // Count is a sum of validity flags; no accumulator needed beyond the engine's.
+                let flags: Vec<f64> = x.iter().map(|v| if v.is_nan() { f64::NAN } else { 1.0 }).collect();
+                let lane: &[f64] = &flags;
+                run(&lane, window, mp, &mut Moments::new(MomentOutput::Sum), out);
+            }
+            Stat::Sum => run(&x, window, mp, &mut Moments::new(MomentOutput::Sum), out),
+            Stat::Mean => run(&x, window, mp, &mut Moments::new(MomentOutput::Mean), out),
+            Stat::Var { ddof } => run(&x, window, mp, &mut Moments::new(MomentOutput::Var { ddof }), out),
+            Stat::Std { ddof } => run(&x, window, mp, &mut Moments::new(MomentOutput::Std { ddof }), out),
+            Stat::Zscore { ddof } => {
+                run(&x, window, mp, &mut Moments::new(MomentOutput::Zscore { ddof }), out)
+            }
+            Stat::Min => run(&x, window, mp, &mut Extremum::new(Extreme::Min), out),
+            Stat::Max => run(&x, window, mp, &mut Extremum::new(Extreme::Max), out),
+            Stat::Median => run(&x, window, mp, &mut OrderStats::new(OrderOutput::Median), out),
+            Stat::Quantile(q) => run(&x, window, mp, &mut OrderStats::new(OrderOutput::Quantile(q)), out),
+            Stat::PercentileRank => {
+                run(&x, window, mp, &mut OrderStats::new(OrderOutput::PercentileRank), out)
+            }
+        }
+    }
+
+    /// A pair statistic of (y, x) over one lane into `out`.
+    pub fn apply_pair(&self, stat: PairStat, y: &[f64], x: &[f64], out: &mut [f64]) {
+        let output = match stat {
+            PairStat::Cov { ddof } => CoMomentOutput::Cov { ddof },
+            PairStat::Corr => CoMomentOutput::Corr,
+            PairStat::Beta => CoMomentOutput::Beta,
+        };
+        run(&Pair { y, x }, &self.window, self.min_periods, &mut CoMoments::new(output), out);
+    }
+}
+
+/// `stat` over `x` in `window`, NaN where fewer than `min_periods` non-NaN values.
+pub fn rolling(x: &[f64], window: Window, min_periods: usize, stat: Stat) -> Result<Vec<f64>, KernelError> {
+    let spec = RollingSpec::new(window, min_periods, x.len())?;
+    let mut out = vec![f64::NAN; x.len()];
+    spec.apply(stat, x, &mut out);
+    Ok(out)
+}
+
+/// A pair statistic of (y, x) in `window`, over rows where both are non-NaN.
+pub fn rolling_pair(
+    y: &[f64],
+    x: &[f64],
+    window: Window,
+    min_periods: usize,
+    stat: PairStat,
+) -> Result<Vec<f64>, KernelError> {
+    let spec = RollingSpec::new(window, min_periods, y.len())?;
+    spec.expect_len("x", x.len())?;
+    let mut out = vec![f64::NAN; y.len()];
+    spec.apply_pair(stat, y, x, &mut out);
+    Ok(out)
+}
+
+/// `stat` over all of `values`, NaN skipped: NaN when no value counts (0 for Count
+/// and Sum), like the last row of an expanding window with `min_periods = 0`.
+pub fn reduce(values: &[f64], stat: Stat) -> f64 {
+    if values.is_empty() {
+        return match stat {
+            Stat::Count | Stat::Sum => 0.0,
+            _ => f64::NAN,
+        };
+    }
+    let spec = RollingSpec { window: Window::Rows(values.len()), min_periods: 0, len: values.len() };
+    let mut out = vec![f64::NAN; values.len()];
+    spec.apply(stat, values, &mut out);
+    out[values.len() - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn min_periods_above_window_is_an_error() {
+        let err = rolling(&[1.0, 2.0], Window::Rows(2), 3, Stat::Mean).unwrap_err();
+        assert!(err.to_string().starts_with("min_periods:"));
+    }
+
+    #[test]
+    fn unknown_statistic_and_bad_q_are_errors() {
+        assert!(Stat::parse("mode", 1, 0.5).unwrap_err().to_string().starts_with("stat:"));
+        assert!(Stat::parse("quantile", 1, 1.5).unwrap_err().to_string().starts_with("q:"));
+    }
+
+    #[test]
+    fn reduce_is_the_full_sample_statistic() {
+        let x = [3.0, f64::NAN, 1.0, 2.0];
+        assert_eq!(reduce(&x, Stat::Median), 2.0);
+        assert_eq!(reduce(&x, Stat::Mean), 2.0);
+        assert_eq!(reduce(&x, Stat::Std { ddof: 1 }), 1.0);
+        assert_eq!(reduce(&x, Stat::Count), 3.0);
+        assert!(reduce(&[f64::NAN], Stat::Mean).is_nan());
+        assert_eq!(reduce(&[], Stat::Sum), 0.0);
+    }
+
+    #[test]
+    fn pair_length_mismatch_is_an_error() {
+        let err = rolling_pair(&[1.0, 2.0], &[1.0], Window::Rows(2), 2, PairStat::Corr).unwrap_err();
+        assert!(err.to_string().starts_with("x:"));
+    }
+
+    #[test]
+    fn count_counts_non_nan() {
+        let out = rolling(&[1.0, f64::NAN, 3.0], Window::Rows(2), 0, Stat::Count).unwrap();
+        assert_eq!(out, vec![1.0, 1.0, 1.0]);
+    }
+}

@@ -1,1 +1,906 @@
-//! window kernels (in progress).
+//! The one window engine and the accumulators it drives.
+//!
+//! Every rolling, expanding and full-sample statistic in capcycle goes through
+//! [`run`]: it walks a lane (one column) row by row, keeps the window
+//! `[start(i), i]` of each output row in an [`Accumulator`] by pushing the row that
+//! enters and popping the rows that leave, skips NaN observations, and writes NaN
+//! where fewer than `min_periods` observations are in the window.
+//!
+//! Three accumulators serve every statistic:
+//! - [`Moments`] / [`CoMoments`]: anchored, compensated sums (sum, mean, var, std,
+//!   zscore; cov, corr, beta);
+//! - [`Extremum`]: a monotonic deque (min, max), O(1) amortised per step;
+//! - [`OrderStats`]: a Fenwick tree over value ranks (median, quantile), O(log w)
+//!   per step, used for expanding windows too.
+//!
+//! Exactness, and why. Running sums of `x` lose everything when the data sit far
+//! from zero (`1e9 + noise`: `sum(x^2) - sum(x)^2/n` cancels ~18 digits) or after a
+//! level shift (a window that has left the old level still carries the rounding
+//! error of the big terms it subtracted). So moments are sums of `x - anchor`,
+//! where the anchor is a recent value of the window, re-chosen every `w` rows
+//! (`w` = the most rows any window holds) by rebuilding the sums from the window
+//! itself: the error never outlives one window and a window of the data never sees
+//! a stale anchor from before a shift (see `Moments::reset`). The sums are
+//! Neumaier-compensated, so the terms a pop subtracts cancel exactly what their push
+//! added. A window of identical values is detected (as pandas does) and gives a
+//! variance of exactly 0 and a mean of exactly that value. Tests:
+//! `tests/test_rolling.py::test_std_offset_1e9`, `::test_level_shift_1e9`,
+//! `::test_constant_window_std_is_exactly_zero` and the unit tests below.
+
+use std::collections::VecDeque;
+
+use crate::kernels::KernelError;
+
+/// Which rows make up the window of output row `i`.
+#[derive(Clone, Copy, Debug)]
+pub enum Window<'a> {
+    /// The last `n` rows, ending at and including row `i` (n >= 1). An `n` of at
+    /// least the lane's length is an expanding window.
+    Rows(usize),
+    /// Rows whose time lies in `(t_i - span, t_i]` (pandas' `closed="right"`);
+    /// `times` sorted ascending, one per row; `span >= 1`, in the units of `times`.
+    Span { times: &'a [i64], span: i64 },
+}
+
+impl<'a> Window<'a> {
+    /// Check the window against a lane length; errors name the argument.
+    pub fn validate(&self, len: usize) -> Result<(), KernelError> {
+        match *self {
+            Window::Rows(0) => Err(KernelError::invalid("window", "must be at least 1")),
+            Window::Rows(_) => Ok(()),
+            Window::Span { times, span } => {
+                if span < 1 {
+                    return Err(KernelError::invalid("window", "a duration must be positive"));
+                }
+                if times.len() != len {
+                    return Err(KernelError::shape(
+                        "times",
+                        format!("has {} timestamps for {} rows", times.len(), len),
+                    ));
+                }
+                if times.windows(2).any(|w| w[1] < w[0]) {
+                    return Err(KernelError::invalid(
+                        "times",
+                        "must be sorted ascending for a duration window (sort the index first)",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The first row of each output row's window, as an iterator over rows.
+    fn starts(&self, len: usize) -> Starts<'a> {
+        Starts { window: *self, len, row: 0, start: 0 }
+    }
+
+    /// The most rows any window holds over a lane of `len` rows.
+    pub fn max_rows(&self, len: usize) -> usize {
+        match *self {
+            Window::Rows(n) => n.min(len),
+            Window::Span { .. } => {
+                self.starts(len).enumerate().map(|(i, s)| i + 1 - s).max().unwrap_or(0)
+            }
+        }
+    }
+}
+
+/// Window starts, advanced incrementally (O(1) amortised per row for durations).
+struct Starts<'a> {
+    window: Window<'a>,
+    len: usize,
+    row: usize,
+    start: usize,
+}
+
+impl Iterator for Starts<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let i = self.row;
+        if i >= self.len {
+            return None;
+        }
+        self.row += 1;
+        match self.window {
+            Window::Rows(n) => Some((i + 1).saturating_sub(n)),
+            Window::Span { times, span } => {
+                // Rows with t <= t_i - span have left; saturating so i64::MIN times do not wrap.
+                let oldest_excluded = times[i].saturating_sub(span);
+                while self.start < i && times[self.start] <= oldest_excluded {
+                    self.start += 1;
+                }
+                Some(self.start)
+            }
+        }
+    }
+}
+
+/// What the engine reads at each row: one value, or a pair for two-series statistics.
+pub trait Lane: Sync {
+    type Obs: Copy;
+    fn len(&self) -> usize;
+    fn obs(&self, i: usize) -> Self::Obs;
+    /// An observation counts when nothing in it is NaN.
+    fn counts(obs: Self::Obs) -> bool;
+}
+
+impl Lane for &[f64] {
+    type Obs = f64;
+    fn len(&self) -> usize {
+        <[f64]>::len(self)
+    }
+    #[inline]
+    fn obs(&self, i: usize) -> f64 {
+        self[i]
+    }
+    #[inline]
+    fn counts(obs: f64) -> bool {
+        !obs.is_nan()
+    }
+}
+
+/// Two aligned series; a row counts only where both are non-NaN.
+pub struct Pair<'a> {
+    pub y: &'a [f64],
+    pub x: &'a [f64],
+}
+
+impl Lane for Pair<'_> {
+    type Obs = (f64, f64);
+    fn len(&self) -> usize {
+        self.y.len().min(self.x.len())
+    }
+    #[inline]
+    fn obs(&self, i: usize) -> (f64, f64) {
+        (self.y[i], self.x[i])
+    }
+    #[inline]
+    fn counts(obs: (f64, f64)) -> bool {
+        !obs.0.is_nan() && !obs.1.is_nan()
+    }
+}
+
+/// A summary of the observations in the current window.
+pub trait Accumulator<L: Lane> {
+    /// Re-prepare every `rebuild_every(max_rows)` rows (None: never). The engine then
+    /// calls `reset` and pushes the window's rows again.
+    fn rebuild_every(&self, max_rows: usize) -> Option<usize>;
+    /// Empty the accumulator before the rows `start..now` are pushed again; it will
+    /// see only rows in `start..end` until the next reset.
+    fn reset(&mut self, lane: &L, start: usize, now: usize, end: usize);
+    fn push(&mut self, row: usize, obs: L::Obs);
+    fn pop(&mut self, row: usize, obs: L::Obs);
+    /// The statistic over the `count` observations in the window; `newest` is row i's.
+    fn value(&self, count: usize, newest: L::Obs) -> f64;
+}
+
+/// Run `acc` over every row of `lane`, writing one output per row into `out`.
+///
+/// The window and `out.len() == lane.len()` must have been validated by the caller.
+pub fn run<L: Lane, A: Accumulator<L>>(
+    lane: &L,
+    window: &Window,
+    min_periods: usize,
+    acc: &mut A,
+    out: &mut [f64],
+) {
+    let len = lane.len().min(out.len());
+    let period = acc.rebuild_every(window.max_rows(len)).map(|p| p.max(1));
+    let mut next_rebuild = 0;
+    let mut oldest = 0; // first row not yet popped
+    let mut count = 0;
+    for (i, start) in window.starts(len).enumerate() {
+        match period {
+            Some(p) if i == next_rebuild => {
+                acc.reset(lane, start, i, (i + p).min(len));
+                count = 0;
+                for j in start..i {
+                    let obs = lane.obs(j);
+                    if L::counts(obs) {
+                        acc.push(j, obs);
+                        count += 1;
+                    }
+                }
+                next_rebuild = i + p;
+            }
+            _ => {
+                for j in oldest..start {
+                    let obs = lane.obs(j);
+                    if L::counts(obs) {
+                        acc.pop(j, obs);
+                        count -= 1;
+                    }
+                }
+            }
+        }
+        oldest = start;
+        let obs = lane.obs(i);
+        if L::counts(obs) {
+            acc.push(i, obs);
+            count += 1;
+        }
+        out[i] = if count >= min_periods { acc.value(count, obs) } else { f64::NAN };
+    }
+}
+
+/// Neumaier's compensated sum: `sum + compensation` carries the low-order bits that
+/// plain addition drops, so adding a term and later adding its negation cancels
+/// exactly even when the running total is far larger than what remains.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompensatedSum {
+    sum: f64,
+    compensation: f64,
+}
+
+impl CompensatedSum {
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.compensation += (self.sum - t) + x;
+        } else {
+            self.compensation += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    #[inline]
+    pub fn total(&self) -> f64 {
+        self.sum + self.compensation
+    }
+}
+
+/// How many of the newest observations are identical: a window whose count does not
+/// exceed it holds one repeated value (then variance is exactly 0, as in pandas).
+#[derive(Clone, Copy, Debug, Default)]
+struct Run {
+    value: f64,
+    len: usize,
+}
+
+impl Run {
+    #[inline]
+    fn push(&mut self, x: f64) {
+        // Bitwise equality would split 0.0 and -0.0; numeric equality is what matters.
+        if self.len > 0 && x == self.value {
+            self.len += 1;
+        } else {
+            self.value = x;
+            self.len = 1;
+        }
+    }
+
+    #[inline]
+    fn covers(&self, count: usize) -> bool {
+        count > 0 && self.len >= count
+    }
+}
+
+/// What a [`Moments`] accumulator reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MomentOutput {
+    Sum,
+    Mean,
+    Var { ddof: usize },
+    Std { ddof: usize },
+    /// (x_i - mean) / std, the window including x_i.
+    Zscore { ddof: usize },
+}
+
+/// Anchored, compensated first and second moments of one series (see module docs).
+/// Infinite values are counted apart so that they never poison the finite sums.
+#[derive(Clone, Debug)]
+pub struct Moments {
+    output: MomentOutput,
+    anchor: Option<f64>,
+    sum: CompensatedSum,
+    sum_sq: CompensatedSum,
+    finite: usize,
+    pos_inf: usize,
+    neg_inf: usize,
+    run: Run,
+}
+
+impl Moments {
+    pub fn new(output: MomentOutput) -> Self {
+        Moments {
+            output,
+            anchor: None,
+            sum: CompensatedSum::default(),
+            sum_sq: CompensatedSum::default(),
+            finite: 0,
+            pos_inf: 0,
+            neg_inf: 0,
+            run: Run::default(),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, x: f64, sign: f64) {
+        if x.is_finite() {
+            let anchor = *self.anchor.get_or_insert(x);
+            let d = x - anchor;
+            self.sum.add(sign * d);
+            self.sum_sq.add(sign * d * d);
+            if sign > 0.0 {
+                self.finite += 1;
+            } else {
+                self.finite -= 1;
+            }
+        } else {
+            let counter = if x > 0.0 { &mut self.pos_inf } else { &mut self.neg_inf };
+            if sign > 0.0 {
+                *counter += 1;
+            } else {
+                *counter -= 1;
+            }
+        }
+    }
+
+    /// Sum of the window, NaN when it holds both +inf and -inf.
+    fn window_sum(&self, count: usize) -> f64 {
+        match (self.pos_inf > 0, self.neg_inf > 0) {
+            (true, true) => f64::NAN,
+            (true, false) => f64::INFINITY,
+            (false, true) => f64::NEG_INFINITY,
+            _ if self.run.covers(count) => self.run.value * count as f64,
+            _ => self.anchor.map_or(0.0, |a| a * self.finite as f64 + self.sum.total()),
+        }
+    }
+
+    /// (mean - anchor), the centre in anchored units; finite windows only.
+    fn centred_mean(&self) -> f64 {
+        self.sum.total() / self.finite as f64
+    }
+
+    fn mean(&self, count: usize) -> f64 {
+        if count == 0 {
+            return f64::NAN;
+        }
+        if self.pos_inf + self.neg_inf > 0 {
+            return self.window_sum(count);
+        }
+        if self.run.covers(count) {
+            return self.run.value;
+        }
+        self.anchor.map_or(f64::NAN, |a| a + self.centred_mean())
+    }
+
+    fn var(&self, count: usize, ddof: usize) -> f64 {
+        if count <= ddof || self.pos_inf + self.neg_inf > 0 {
+            return f64::NAN;
+        }
+        if self.run.covers(count) {
+            return 0.0;
+        }
+        let n = count as f64;
+        let s = self.sum.total();
+        let centred_sq = self.sum_sq.total() - s * s / n;
+        (centred_sq / (n - ddof as f64)).max(0.0)
+    }
+}
+
+impl<L: Lane<Obs = f64>> Accumulator<L> for Moments {
+    fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
+        Some(max_rows)
+    }
+
+    fn reset(&mut self, lane: &L, start: usize, now: usize, _end: usize) {
+        *self = Moments::new(self.output);
+        // Anchor on the newest finite value: every later window that lies after a
+        // level shift is then measured from the new level (module docs).
+        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
+            .rev()
+            .map(|j| lane.obs(j))
+            .find(|x| x.is_finite());
+    }
+
+    #[inline]
+    fn push(&mut self, _row: usize, x: f64) {
+        self.add(x, 1.0);
+        self.run.push(x);
+    }
+
+    #[inline]
+    fn pop(&mut self, _row: usize, x: f64) {
+        self.add(x, -1.0);
+    }
+
+    fn value(&self, count: usize, newest: f64) -> f64 {
+        match self.output {
+            MomentOutput::Sum => self.window_sum(count),
+            MomentOutput::Mean => self.mean(count),
+            MomentOutput::Var { ddof } => self.var(count, ddof),
+            MomentOutput::Std { ddof } => self.var(count, ddof).sqrt(),
+            MomentOutput::Zscore { ddof } => {
+                let std = self.var(count, ddof).sqrt();
+                if !newest.is_finite() || !(std > 0.0) {
+                    return f64::NAN;
+                }
+                // Centre in anchored units so a 1e9 offset costs no digits.
+                let anchor = self.anchor.unwrap_or(0.0);
+                ((newest - anchor) - self.centred_mean()) / std
+            }
+        }
+    }
+}
+
+/// What a [`CoMoments`] accumulator reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CoMomentOutput {
+    Cov { ddof: usize },
+    Corr,
+    /// Slope of y on x: cov(y, x) / var(x).
+    Beta,
+}
+
+/// Anchored, compensated co-moments of a pair (y, x): the two-series sibling of
+/// [`Moments`], with the same anchoring and constant-window rules per series.
+#[derive(Clone, Debug)]
+pub struct CoMoments {
+    output: CoMomentOutput,
+    anchor: Option<(f64, f64)>,
+    sum_y: CompensatedSum,
+    sum_x: CompensatedSum,
+    sum_yy: CompensatedSum,
+    sum_xx: CompensatedSum,
+    sum_xy: CompensatedSum,
+    infinite: usize,
+    run_y: Run,
+    run_x: Run,
+}
+
+impl CoMoments {
+    pub fn new(output: CoMomentOutput) -> Self {
+        CoMoments {
+            output,
+            anchor: None,
+            sum_y: CompensatedSum::default(),
+            sum_x: CompensatedSum::default(),
+            sum_yy: CompensatedSum::default(),
+            sum_xx: CompensatedSum::default(),
+            sum_xy: CompensatedSum::default(),
+            infinite: 0,
+            run_y: Run::default(),
+            run_x: Run::default(),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, (y, x): (f64, f64), sign: f64) {
+        if !(y.is_finite() && x.is_finite()) {
+            if sign > 0.0 {
+                self.infinite += 1;
+            } else {
+                self.infinite -= 1;
+            }
+            return;
+        }
+        let (ay, ax) = *self.anchor.get_or_insert((y, x));
+        let (dy, dx) = (y - ay, x - ax);
+        self.sum_y.add(sign * dy);
+        self.sum_x.add(sign * dx);
+        self.sum_yy.add(sign * dy * dy);
+        self.sum_xx.add(sign * dx * dx);
+        self.sum_xy.add(sign * dx * dy);
+    }
+
+    /// Centred sums of squares and cross-products (yy, xx, xy) over `count` pairs.
+    fn centred(&self, count: usize) -> (f64, f64, f64) {
+        let n = count as f64;
+        let (sy, sx) = (self.sum_y.total(), self.sum_x.total());
+        let yy = if self.run_y.covers(count) { 0.0 } else { (self.sum_yy.total() - sy * sy / n).max(0.0) };
+        let xx = if self.run_x.covers(count) { 0.0 } else { (self.sum_xx.total() - sx * sx / n).max(0.0) };
+        let xy = if yy == 0.0 || xx == 0.0 { 0.0 } else { self.sum_xy.total() - sx * sy / n };
+        (yy, xx, xy)
+    }
+}
+
+impl<'a> Accumulator<Pair<'a>> for CoMoments {
+    fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
+        Some(max_rows)
+    }
+
+    fn reset(&mut self, lane: &Pair<'a>, start: usize, now: usize, _end: usize) {
+        *self = CoMoments::new(self.output);
+        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
+            .rev()
+            .map(|j| lane.obs(j))
+            .find(|(y, x)| y.is_finite() && x.is_finite());
+    }
+
+    #[inline]
+    fn push(&mut self, _row: usize, obs: (f64, f64)) {
+        self.add(obs, 1.0);
+        self.run_y.push(obs.0);
+        self.run_x.push(obs.1);
+    }
+
+    #[inline]
+    fn pop(&mut self, _row: usize, obs: (f64, f64)) {
+        self.add(obs, -1.0);
+    }
+
+    fn value(&self, count: usize, _newest: (f64, f64)) -> f64 {
+        if count == 0 || self.infinite > 0 {
+            return f64::NAN;
+        }
+        let (yy, xx, xy) = self.centred(count);
+        match self.output {
+            CoMomentOutput::Cov { ddof } => {
+                if count <= ddof {
+                    f64::NAN
+                } else {
+                    xy / (count - ddof) as f64
+                }
+            }
+            CoMomentOutput::Corr => {
+                if count < 2 || yy == 0.0 || xx == 0.0 {
+                    f64::NAN
+                } else {
+                    (xy / (yy * xx).sqrt()).clamp(-1.0, 1.0)
+                }
+            }
+            CoMomentOutput::Beta => {
+                if count < 2 || xx == 0.0 {
+                    f64::NAN
+                } else {
+                    xy / xx
+                }
+            }
+        }
+    }
+}
+
+/// Which end a [`Extremum`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Extreme {
+    Min,
+    Max,
+}
+
+/// Window minimum or maximum with a monotonic deque of (row, value): each row is
+/// pushed and popped once, so a step costs O(1) amortised whatever the window.
+#[derive(Clone, Debug)]
+pub struct Extremum {
+    which: Extreme,
+    deque: VecDeque<(usize, f64)>,
+}
+
+impl Extremum {
+    pub fn new(which: Extreme) -> Self {
+        Extremum { which, deque: VecDeque::new() }
+    }
+}
+
+impl<L: Lane<Obs = f64>> Accumulator<L> for Extremum {
+    fn rebuild_every(&self, _max_rows: usize) -> Option<usize> {
+        None
+    }
+
+    fn reset(&mut self, _lane: &L, _start: usize, _now: usize, _end: usize) {
+        self.deque.clear();
+    }
+
+    #[inline]
+    fn push(&mut self, row: usize, x: f64) {
+        // Drop the values the newcomer dominates: they can never be the extreme again.
+        while let Some(&(_, back)) = self.deque.back() {
+            let dominated = match self.which {
+                Extreme::Max => back <= x,
+                Extreme::Min => back >= x,
+            };
+            if !dominated {
+                break;
+            }
+            self.deque.pop_back();
+        }
+        self.deque.push_back((row, x));
+    }
+
+    #[inline]
+    fn pop(&mut self, row: usize, _x: f64) {
+        if self.deque.front().is_some_and(|&(r, _)| r == row) {
+            self.deque.pop_front();
+        }
+    }
+
+    fn value(&self, count: usize, _newest: f64) -> f64 {
+        match self.deque.front() {
+            Some(&(_, v)) if count > 0 => v,
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// What an [`OrderStats`] accumulator reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OrderOutput {
+    Median,
+    /// Linear interpolation between the order statistics around `q * (count - 1)`,
+    /// as pandas and numpy's default.
+    Quantile(f64),
+    /// Share of the window's observations at or below the newest one.
+    PercentileRank,
+}
+
+/// Order statistics of a window: a Fenwick tree counting the live observations by
+/// their rank among the rows the accumulator was prepared for, with O(log w) push,
+/// pop and k-th smallest.
+///
+/// Ranks are computed for `2w` rows at a time (the rows a window can hold between
+/// two rebuilds), so the tree stays the size of a window and in cache; for an
+/// expanding window `w` is the whole lane and the tree is built once.
+#[derive(Clone, Debug)]
+pub struct OrderStats {
+    output: OrderOutput,
+    base: usize,
+    rank_of: Vec<u32>,
+    sorted: Vec<f64>,
+    tree: Vec<u32>,
+    scratch: Vec<(f64, u32)>,
+}
+
+impl OrderStats {
+    pub fn new(output: OrderOutput) -> Self {
+        OrderStats {
+            output,
+            base: 0,
+            rank_of: Vec::new(),
+            sorted: Vec::new(),
+            tree: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn update(&mut self, rank: u32, delta: i32) {
+        let mut i = rank as usize + 1;
+        while i < self.tree.len() {
+            self.tree[i] = self.tree[i].wrapping_add_signed(delta);
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// The k-th smallest live value (1-based), by binary lifting down the tree.
+    fn kth(&self, k: usize) -> f64 {
+        let size = self.tree.len() - 1;
+        let mut pos = 0;
+        let mut remaining = k as u32;
+        let mut step = if size == 0 { 0 } else { 1 << (usize::BITS - 1 - size.leading_zeros()) };
+        while step > 0 {
+            let next = pos + step;
+            if next <= size && self.tree[next] < remaining {
+                pos = next;
+                remaining -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        self.sorted.get(pos).copied().unwrap_or(f64::NAN)
+    }
+
+    /// How many live values have rank <= `rank`.
+    fn count_through(&self, rank: u32) -> usize {
+        let mut i = rank as usize + 1;
+        let mut total = 0usize;
+        while i > 0 {
+            total += self.tree[i] as usize;
+            i &= i - 1;
+        }
+        total
+    }
+
+    fn quantile(&self, count: usize, q: f64) -> f64 {
+        let position = q * (count - 1) as f64;
+        let below = position.floor();
+        let fraction = position - below;
+        let low = self.kth(below as usize + 1);
+        if fraction == 0.0 {
+            return low;
+        }
+        let high = self.kth(below as usize + 2);
+        low + (high - low) * fraction
+    }
+}
+
+impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
+    fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
+        Some(max_rows)
+    }
+
+    fn reset(&mut self, lane: &L, start: usize, _now: usize, end: usize) {
+        // Rows until the next reset lie in start..end: rank exactly those.
+        self.base = start;
+        self.scratch.clear();
+        self.scratch.extend(
+            (start..end).map(|j| (lane.obs(j), (j - start) as u32)).filter(|(x, _)| !x.is_nan()),
+        );
+        // Ties keep row order, so ranks are unique and deterministic.
+        self.scratch.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.rank_of.clear();
+        self.rank_of.resize(end - start, u32::MAX);
+        self.sorted.clear();
+        for (rank, &(x, offset)) in self.scratch.iter().enumerate() {
+            self.rank_of[offset as usize] = rank as u32;
+            self.sorted.push(x);
+        }
+        self.tree.clear();
+        self.tree.resize(self.sorted.len() + 1, 0);
+    }
+
+    #[inline]
+    fn push(&mut self, row: usize, _x: f64) {
+        let rank = self.rank_of[row - self.base];
+        self.update(rank, 1);
+    }
+
+    #[inline]
+    fn pop(&mut self, row: usize, _x: f64) {
+        let rank = self.rank_of[row - self.base];
+        self.update(rank, -1);
+    }
+
+    fn value(&self, count: usize, newest: f64) -> f64 {
+        if count == 0 {
+            return f64::NAN;
+        }
+        match self.output {
+            OrderOutput::Median => {
+                if count % 2 == 1 {
+                    self.kth(count / 2 + 1)
+                } else {
+                    // Halve first: the mean of two finite values can not overflow.
+                    self.kth(count / 2) / 2.0 + self.kth(count / 2 + 1) / 2.0
+                }
+            }
+            OrderOutput::Quantile(q) => self.quantile(count, q),
+            OrderOutput::PercentileRank => {
+                if newest.is_nan() {
+                    return f64::NAN;
+                }
+                // The highest rank holding a value <= newest: ties all count as "at or below".
+                let at_or_below = self.sorted.partition_point(|&v| v <= newest);
+                if at_or_below == 0 {
+                    return 0.0;
+                }
+                self.count_through(at_or_below as u32 - 1) as f64 / count as f64
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_rows<A: Accumulator<&'static [f64]>>(x: &'static [f64], w: usize, mp: usize, mut acc: A) -> Vec<f64> {
+        let lane: &[f64] = x;
+        let mut out = vec![0.0; x.len()];
+        run(&lane, &Window::Rows(w), mp, &mut acc, &mut out);
+        out
+    }
+
+    fn same(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x.is_nan() && y.is_nan()) || x == y)
+    }
+
+    #[test]
+    fn sum_and_mean_skip_nan_and_respect_min_periods() {
+        static X: [f64; 5] = [1.0, f64::NAN, 3.0, 4.0, f64::NAN];
+        let sums = run_rows(&X, 2, 1, Moments::new(MomentOutput::Sum));
+        assert!(same(&sums, &[1.0, 1.0, 3.0, 7.0, 4.0]));
+        let means = run_rows(&X, 2, 2, Moments::new(MomentOutput::Mean));
+        assert!(same(&means, &[f64::NAN, f64::NAN, f64::NAN, 3.5, f64::NAN]));
+    }
+
+    #[test]
+    fn sum_of_empty_window_is_zero_with_min_periods_zero() {
+        static X: [f64; 3] = [f64::NAN, f64::NAN, 2.0];
+        let sums = run_rows(&X, 2, 0, Moments::new(MomentOutput::Sum));
+        assert!(same(&sums, &[0.0, 0.0, 2.0]));
+    }
+
+    #[test]
+    fn constant_window_has_exactly_zero_variance_after_a_shift() {
+        static X: [f64; 8] = [1e9 + 0.1, 3.7, 1e9, 0.3, 0.3, 0.3, 0.3, 0.3];
+        let var = run_rows(&X, 3, 3, Moments::new(MomentOutput::Var { ddof: 1 }));
+        assert_eq!(&var[5..], &[0.0, 0.0, 0.0]);
+        let mean = run_rows(&X, 3, 3, Moments::new(MomentOutput::Mean));
+        assert_eq!(&mean[5..], &[0.3, 0.3, 0.3]);
+    }
+
+    #[test]
+    fn variance_with_a_1e9_offset_matches_two_pass() {
+        let base: Vec<f64> = (0..500).map(|i| ((i * 7919) % 113) as f64 / 10.0).collect();
+        let shifted: Vec<f64> = base.iter().map(|v| v + 1e9).collect();
+        let lane: &[f64] = &shifted;
+        let mut out = vec![0.0; shifted.len()];
+        run(&lane, &Window::Rows(20), 20, &mut Moments::new(MomentOutput::Var { ddof: 1 }), &mut out);
+        for i in 19..shifted.len() {
+            let w = &shifted[i - 19..=i];
+            let m = w.iter().sum::<f64>() / 20.0;
+            let two_pass = w.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 19.0;
+            assert!((out[i] - two_pass).abs() <= 1e-9 * two_pass, "row {i}: {} vs {two_pass}", out[i]);
+        }
+    }
+
+    #[test]
+    fn infinities_are_counted_apart() {
+        static X: [f64; 4] = [1.0, f64::INFINITY, 2.0, 3.0];
+        let sums = run_rows(&X, 2, 1, Moments::new(MomentOutput::Sum));
+        assert!(same(&sums, &[1.0, f64::INFINITY, f64::INFINITY, 5.0]));
+        let var = run_rows(&X, 2, 1, Moments::new(MomentOutput::Var { ddof: 1 }));
+        assert!(var[1].is_nan() && var[2].is_nan() && var[3] == 0.5);
+    }
+
+    #[test]
+    fn extremes_follow_the_window() {
+        static X: [f64; 6] = [3.0, 1.0, f64::NAN, 2.0, 5.0, 0.0];
+        let max = run_rows(&X, 3, 1, Extremum::new(Extreme::Max));
+        assert!(same(&max, &[3.0, 3.0, 3.0, 2.0, 5.0, 5.0]));
+        let min = run_rows(&X, 3, 1, Extremum::new(Extreme::Min));
+        assert!(same(&min, &[3.0, 1.0, 1.0, 1.0, 2.0, 0.0]));
+    }
+
+    #[test]
+    fn median_and_quantile_match_sorting() {
+        let x: Vec<f64> = (0..300).map(|i| (((i * 37) % 101) as f64).sin() * 10.0).collect();
+        let lane: &[f64] = &x;
+        for w in [1usize, 2, 5, 16, 64] {
+            for q in [0.0, 0.1, 0.5, 0.9, 1.0] {
+                let mut out = vec![0.0; x.len()];
+                run(&lane, &Window::Rows(w), 1, &mut OrderStats::new(OrderOutput::Quantile(q)), &mut out);
+                for i in 0..x.len() {
+                    let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i].to_vec();
+                    v.sort_by(f64::total_cmp);
+                    let pos = q * (v.len() - 1) as f64;
+                    let lo = pos.floor() as usize;
+                    let frac = pos - lo as f64;
+                    let expected = if frac == 0.0 { v[lo] } else { v[lo] + (v[lo + 1] - v[lo]) * frac };
+                    assert_eq!(out[i], expected, "w={w} q={q} i={i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn percentile_rank_counts_ties_as_at_or_below() {
+        static X: [f64; 5] = [2.0, 1.0, 2.0, 3.0, f64::NAN];
+        let ranks = run_rows(&X, 5, 1, OrderStats::new(OrderOutput::PercentileRank));
+        assert!(same(&ranks, &[1.0, 0.5, 1.0, 1.0, f64::NAN]));
+    }
+
+    #[test]
+    fn duration_windows_drop_rows_at_or_before_t_minus_span() {
+        let times = [0i64, 1, 2, 5, 6, 10];
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let lane: &[f64] = &x;
+        let mut out = vec![0.0; 6];
+        let window = Window::Span { times: &times, span: 3 };
+        window.validate(6).unwrap();
+        run(&lane, &window, 1, &mut Moments::new(MomentOutput::Sum), &mut out);
+        assert_eq!(out, vec![1.0, 3.0, 6.0, 4.0, 9.0, 6.0]);
+        assert_eq!(window.max_rows(6), 3);
+    }
+
+    #[test]
+    fn bad_windows_are_errors_that_name_the_argument() {
+        assert!(Window::Rows(0).validate(3).unwrap_err().to_string().starts_with("window:"));
+        let unsorted = [2i64, 1];
+        let err = Window::Span { times: &unsorted, span: 1 }.validate(2).unwrap_err();
+        assert!(err.to_string().starts_with("times:"));
+    }
+
+    #[test]
+    fn pair_statistics_skip_rows_where_either_is_nan() {
+        let y = [1.0, 2.0, f64::NAN, 4.0, 5.0];
+        let x = [2.0, 4.0, 6.0, f64::NAN, 10.0];
+        let lane = Pair { y: &y, x: &x };
+        let mut out = vec![0.0; 5];
+        run(&lane, &Window::Rows(5), 2, &mut CoMoments::new(CoMomentOutput::Beta), &mut out);
+        assert!(same(&out, &[f64::NAN, 0.5, 0.5, 0.5, 0.5]));
+        run(&lane, &Window::Rows(5), 2, &mut CoMoments::new(CoMomentOutput::Corr), &mut out);
+        assert!((out[4] - 1.0).abs() < 1e-15);
+    }
+}
