@@ -89,18 +89,37 @@ def stat_mean(values: list[float], newest: float = math.nan) -> float:
     return stat_sum(values) / len(values) if values else math.nan
 
 
-def stat_var(values: list[float], newest: float = math.nan, ddof: int = 1) -> float:
+def exact_var(values: list[float], ddof: int = 1) -> Fraction | None:
+    """The two-pass variance in exact rationals (None where it is undefined)."""
     n = len(values)
     if n <= ddof or any(math.isinf(v) for v in values):
-        return math.nan
-    # Exact rationals, rounded once: the obviously correct two-pass variance.
+        return None
     exact = [Fraction(v) for v in values]
     mean = sum(exact) / n
-    return float(sum((v - mean) ** 2 for v in exact) / (n - ddof))
+    return sum((v - mean) ** 2 for v in exact) / (n - ddof)
+
+
+def sqrt_fraction(value: Fraction) -> float:
+    """sqrt of an exact rational, scaled by 4^k first so no step under- or overflows."""
+    if value == 0:
+        return 0.0
+    k = (value.numerator.bit_length() - value.denominator.bit_length()) // 2
+    return math.ldexp(math.sqrt(float(value / Fraction(4) ** k)), k)
+
+
+def stat_var(values: list[float], newest: float = math.nan, ddof: int = 1) -> float:
+    var = exact_var(values, ddof)
+    if var is None:
+        return math.nan
+    try:
+        return float(var)
+    except OverflowError:  # a variance beyond f64, e.g. of values near 1e300
+        return math.inf
 
 
 def stat_std(values: list[float], newest: float = math.nan, ddof: int = 1) -> float:
-    return math.sqrt(stat_var(values, newest, ddof))
+    var = exact_var(values, ddof)
+    return math.nan if var is None else sqrt_fraction(var)
 
 
 def stat_zscore(values: list[float], newest: float, ddof: int = 1) -> float:
