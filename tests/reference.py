@@ -10,6 +10,7 @@ the list of values in a window.
 from __future__ import annotations
 
 import math
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from collections.abc import Callable, Sequence
 
@@ -100,11 +101,10 @@ def exact_var(values: list[float], ddof: int = 1) -> Fraction | None:
 
 
 def sqrt_fraction(value: Fraction) -> float:
-    """sqrt of an exact rational, scaled by 4^k first so no step under- or overflows."""
-    if value == 0:
-        return 0.0
-    k = (value.numerator.bit_length() - value.denominator.bit_length()) // 2
-    return math.ldexp(math.sqrt(float(value / Fraction(4) ** k)), k)
+    """sqrt of an exact rational to 60 digits, rounded once (no under- or overflow)."""
+    with localcontext() as context:
+        context.prec, context.Emax, context.Emin = 60, 10**6, -(10**6)
+        return float((Decimal(value.numerator) / Decimal(value.denominator)).sqrt())
 
 
 def stat_var(values: list[float], newest: float = math.nan, ddof: int = 1) -> float:
@@ -185,7 +185,7 @@ def pair_corr(ys: list[float], xs: list[float]) -> float:
         return math.nan
     sxy = sum(a * b for a, b in zip(dy, dx))
     # r^2 exactly, one rounding, then the sign: no underflow of tiny variances.
-    return math.copysign(math.sqrt(float(sxy * sxy / (syy * sxx))), sxy)
+    return sqrt_fraction(sxy * sxy / (syy * sxx)) * (1.0 if sxy >= 0 else -1.0)
 
 
 def pair_beta(ys: list[float], xs: list[float]) -> float:
