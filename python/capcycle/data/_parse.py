@@ -271,7 +271,11 @@ def _french_table(
             try:
                 values[i, j] = float(cell)
             except ValueError:
-                raise ParseError(source, ln, f"{cell!r} is not a number in column {columns[j]!r}") from None
+                if not cell:
+                    msg = f"empty value in column {columns[j]!r} (truncated or damaged file?)"
+                else:
+                    msg = f"{cell!r} is not a number in column {columns[j]!r}"
+                raise ParseError(source, ln, msg) from None
     values[np.isin(values, _FRENCH_MISSING)] = np.nan
     is_return = _is_return_table(key)
     if is_return:
