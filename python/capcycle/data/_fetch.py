@@ -143,6 +143,7 @@ def download(url: str, *, desc: str = "", max_bytes: int | None = None) -> bytes
         try:
             return _download_once(url, desc or url.rsplit("/", 1)[-1], limit)
         except urllib.error.HTTPError as exc:
+            exc.close()  # its body holds the socket open
             if exc.code not in (408, 429) and exc.code < 500:
                 raise
             failures.append(f"HTTP {exc.code} {exc.reason}")
