@@ -358,3 +358,13 @@ def test_progress_bar_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _fetch._progress_enabled() is False  # under pytest
     monkeypatch.setenv("CAPCYCLE_PROGRESS", "1")
     assert _fetch._progress_enabled() is True
+
+
+def test_download_with_progress_bar_on(
+    server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CAPCYCLE_PROGRESS", "1")
+    monkeypatch.setattr(_fetch, "_CHUNK", 16)
+    server.routes["/fred?id=DFF"] = send(DFF_CSV, chunks=4, pause=0.3)  # over tqdm's 1 s delay
+    assert data.fred("DFF").iloc[-1] == 4.83
+    assert "DFF.csv" in capsys.readouterr().err  # the bar was drawn

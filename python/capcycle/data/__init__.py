@@ -34,7 +34,9 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -94,6 +96,7 @@ FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
 
 PathLike = str | os.PathLike[str]
+T = TypeVar("T")
 
 
 def _read_text(path: Path) -> str:
@@ -127,8 +130,8 @@ def _fetch_text(
     offline: bool | None,
     refresh: bool,
     unpack: str | None = None,
-    parse: object,
-) -> object:
+    parse: Callable[[str, str], T],
+) -> T:
     """Look up ``folder/filename`` locally, else download ``url`` into the cache.
 
     ``parse(text, source)`` is run on the downloaded text before it is cached, so a
@@ -139,7 +142,7 @@ def _fetch_text(
     if not refresh:
         found = first_existing(places)
         if found is not None:
-            return parse(_read_text(found), str(found))  # type: ignore[operator]
+            return parse(_read_text(found), str(found))
     how = f"download {url}" + (f", unzip it, take {unpack}" if unpack else "")
     if off:
         if refresh:
@@ -153,7 +156,7 @@ def _fetch_text(
         raise DownloadError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
     if unpack is not None:
         raw = read_zip_member(raw, unpack, source=url)
-    result = parse(decode(raw), url)  # type: ignore[operator]
+    result = parse(decode(raw), url)
     write_atomic(cache_dir() / folder / filename, raw)
     return result
 
@@ -222,7 +225,6 @@ def fred(
         refresh=refresh,
         parse=lambda text, source: parse_fred(text, source, series_id),
     )
-    assert isinstance(result, pd.Series)
     return result
 
 
@@ -304,7 +306,6 @@ def french(
         unpack=f"{dataset}.csv",
         parse=lambda text, source: parse_french(text, source, dataset),
     )
-    assert isinstance(result, dict)
     return result
 
 

@@ -32,6 +32,7 @@ import urllib.request
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 __all__ = [
     "BACKOFF",
@@ -87,7 +88,7 @@ def _progress_enabled() -> bool:
         return False
 
 
-def _progress_bar(total: int | None, desc: str):  # type: ignore[no-untyped-def]
+def _progress_bar(total: int | None, desc: str) -> Any:
     """A tqdm bar that only appears after one second (tqdm's ``delay``)."""
     enabled = _progress_enabled()
     cls = None
