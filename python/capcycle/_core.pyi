@@ -6,6 +6,25 @@ import numpy.typing as npt
 
 __version__: str
 
+# --- rolling ---
+# `window` is a row count, or with `times` (sorted int64, e.g. ns) a duration in those units.
+def rolling_1d(
+    x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
+    ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def rolling_2d(
+    x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
+    ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def rolling_pair_1d(
+    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
+    min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def rolling_pair_2d(
+    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
+    min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+
 # --- valuation --- (src/python/valuation.rs; typed wrappers in capcycle.valuation)
 # kind: "full" | "rolling" (window rows >= 1) | "expanding"; min_periods=None: the
 # kind's default (window for rolling, else 1). Empty or all-NaN x: ValueError.

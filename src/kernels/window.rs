@@ -539,7 +539,9 @@ impl<'a> Accumulator<Pair<'a>> for CoMoments {
                 if count < 2 || yy == 0.0 || xx == 0.0 {
                     f64::NAN
                 } else {
-                    (xy / (yy * xx).sqrt()).clamp(-1.0, 1.0)
+                    // Two roots, not the root of a product: tiny or huge variances neither
+                    // underflow nor overflow.
+                    (xy / (yy.sqrt() * xx.sqrt())).clamp(-1.0, 1.0)
                 }
             }
             CoMomentOutput::Beta => {
