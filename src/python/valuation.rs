@@ -6,19 +6,13 @@
 //! Each function validates and extracts everything first, then runs the kernel with
 //! the GIL released; 2-D input runs its columns in parallel (`kernels::panel`).
 
-use std::borrow::Cow;
-
-use ndarray::ArrayView2;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use super::common::{fill_1d, fill_2d, lane, non_negative};
 use crate::kernels::panel::map_columns;
 use crate::kernels::valuation::{check_has_values, Center, Scale, Span, ValuationSpec};
-
-fn non_negative(name: &str, value: i64) -> PyResult<usize> {
-    usize::try_from(value).map_err(|_| PyValueError::new_err(format!("{name}: must be >= 0, got {value}")))
-}
 
 #[allow(clippy::too_many_arguments)]
 fn spec_of(
@@ -41,42 +35,6 @@ fn spec_of(
         len,
     )?;
     Ok(spec)
-}
-
-/// A 1-D array as a slice: borrowed when contiguous, copied when strided.
-fn lane<'a>(x: &'a PyReadonlyArray1<'_, f64>) -> Cow<'a, [f64]> {
-    match x.as_slice() {
-        Ok(slice) => Cow::Borrowed(slice),
-        Err(_) => Cow::Owned(x.as_array().to_vec()),
-    }
-}
-
-/// A new 1-D array filled by `kernel` without the GIL.
-fn fill_1d<'py>(py: Python<'py>, len: usize, kernel: impl FnOnce(&mut [f64]) + Send) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let out = PyArray1::<f64>::zeros(py, len, false);
-    {
-        let mut guard = out.readwrite();
-        let dest = guard.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
-        py.detach(|| kernel(dest));
-    }
-    Ok(out)
-}
-
-/// A new Fortran-ordered 2-D array (columns contiguous), each column filled by
-/// `kernel(input column, output column)` without the GIL, columns in parallel.
-fn fill_2d<'py>(
-    py: Python<'py>,
-    input: ArrayView2<'_, f64>,
-    kernel: impl Fn(&[f64], &mut [f64]) + Sync,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let out = PyArray2::<f64>::zeros(py, input.dim(), true);
-    {
-        let mut guard = out.readwrite();
-        let dest = guard.as_array_mut();
-        let kernel = &kernel; // a shared reference to a Sync closure is Send
-        py.detach(|| map_columns(input, dest, kernel));
-    }
-    Ok(out)
 }
 
 /// (x - centre) / scale of a 1-D array.
@@ -116,7 +74,7 @@ fn valuation_zscore_2d<'py>(
     let input = x.as_array();
     let spec = spec_of(input.nrows(), kind, window, center, scale, min_periods, ddof)?;
     check_has_values("x", input.iter())?;
-    fill_2d(py, input, |lane, dest| spec.zscore(lane, dest))
+    fill_2d(py, input, |_, columns, out| map_columns(columns, out, |lane, dest| spec.zscore(lane, dest)))
 }
 
 /// The centre and scale lines of a 1-D array: `(center, scale)`.
@@ -176,7 +134,9 @@ fn valuation_percentile_rank_2d<'py>(
     let input = x.as_array();
     let spec = spec_of(input.nrows(), kind, window, "median", "std", min_periods, 0)?;
     check_has_values("x", input.iter())?;
-    fill_2d(py, input, |lane, dest| spec.percentile_rank(lane, dest))
+    fill_2d(py, input, |_, columns, out| {
+        map_columns(columns, out, |lane, dest| spec.percentile_rank(lane, dest))
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
