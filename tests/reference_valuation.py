@@ -45,6 +45,8 @@ def std(values: list[float], ddof: int) -> float:
     n = len(values)
     if n <= ddof:
         return math.nan
+    if min(values) == max(values):
+        return 0.0  # exactly, as the kernels (fsum(x)/n of equal values can be off by an ulp)
     m = mean(values)
     return math.sqrt(math.fsum((v - m) ** 2 for v in values) / (n - ddof))
 

@@ -93,6 +93,13 @@ def test_fewer_than_min_periods_is_nan_not_an_error():
     assert np.isnan(valuation.zscore([5.0], window="expanding")).all()  # std of one value
 
 
+def test_constant_series_has_exactly_zero_std_so_nan_zscore():
+    # hypothesis found it: fsum([119.59] * 3) / 3 is not 119.59, so a naive two-pass
+    # std is 1e-14, not 0, and the z-scores were 0 instead of NaN.
+    for window in (None, 3, "expanding"):
+        assert np.isnan(valuation.zscore([119.59] * 3, window=window)).all()
+
+
 def test_constant_and_mostly_equal_windows_give_nan_not_inf():
     x = np.array([3.0, 3.0, 3.0, 3.0, 9.0])
     assert np.isnan(valuation.zscore(x, window=3)[2:4]).all()
