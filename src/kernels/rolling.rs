@@ -26,6 +26,8 @@ pub enum Stat {
     Quantile(f64),
     /// Share of the window at or below the newest value.
     PercentileRank,
+    /// Median absolute deviation from the window's median (unscaled).
+    Mad,
 }
 
 /// A two-series statistic of (y, x).
@@ -131,6 +133,7 @@ impl<'a> RollingSpec<'a> {
             Stat::PercentileRank => {
                 run(&x, window, mp, &mut OrderStats::new(OrderOutput::PercentileRank), out)
             }
+            Stat::Mad => run(&x, window, mp, &mut OrderStats::new(OrderOutput::Mad), out),
         }
     }
 

@@ -10,7 +10,7 @@
 //! - [`Moments`] / [`CoMoments`]: anchored, compensated sums (sum, mean, var, std,
 //!   zscore; cov, corr, beta);
 //! - [`Extremum`]: a monotonic deque (min, max), O(1) amortised per step;
-//! - [`OrderStats`]: a Fenwick tree over value ranks (median, quantile), O(log w)
+//! - [`OrderStats`]: a Fenwick tree over value ranks (median, quantile, MAD), O(log w)
 //!   per step, used for expanding windows too.
 //!
 //! Exactness, and why. Running sums of `x` lose everything when the data sit far
@@ -539,7 +539,9 @@ impl<'a> Accumulator<Pair<'a>> for CoMoments {
                 if count < 2 || yy == 0.0 || xx == 0.0 {
                     f64::NAN
                 } else {
-                    (xy / (yy * xx).sqrt()).clamp(-1.0, 1.0)
+                    // Two roots, not the root of a product: tiny or huge variances neither
+                    // underflow nor overflow.
+                    (xy / (yy.sqrt() * xx.sqrt())).clamp(-1.0, 1.0)
                 }
             }
             CoMomentOutput::Beta => {
@@ -623,6 +625,9 @@ pub enum OrderOutput {
     Quantile(f64),
     /// Share of the window's observations at or below the newest one.
     PercentileRank,
+    /// Median absolute deviation from the window's median (unscaled), O(log² w):
+    /// see [`OrderStats::mad`].
+    Mad,
 }
 
 /// Order statistics of a window: a Fenwick tree counting the live observations by
@@ -691,6 +696,64 @@ impl OrderStats {
         total
     }
 
+    fn median(&self, count: usize) -> f64 {
+        if count % 2 == 1 {
+            self.kth(count / 2 + 1)
+        } else {
+            // Halve first: the mean of two finite values can not overflow.
+            self.kth(count / 2) / 2.0 + self.kth(count / 2 + 1) / 2.0
+        }
+    }
+
+    /// The median of |v - m| over the `count` live values v, m their median.
+    ///
+    /// No second structure: with the live values sorted a_1 <= .. <= a_c and
+    /// h = c / 2 (so a_h <= m <= a_{h+1}), the deviations are the union of two
+    /// ascending lists read straight off the tree, left(i) = m - a_{h+1-i} and
+    /// right(j) = a_{h+j} - m. The k-th smallest of two sorted lists is a binary
+    /// search over how many come from the left (O(log c) probes), each probe a
+    /// `kth` descent (O(log w)): O(log² w) per row, expanding windows included.
+    /// Float subtraction is monotone, so the lists stay sorted after rounding and
+    /// the result is bit-identical to `median(abs(w - median(w)))` in numpy.
+    fn mad(&self, count: usize) -> f64 {
+        let m = self.median(count);
+        if !m.is_finite() {
+            return f64::NAN;
+        }
+        let (h, r) = (count / 2, count - count / 2);
+        let left = |i: usize| m - self.kth(h + 1 - i);
+        let right = |j: usize| self.kth(h + j) - m;
+        // The k-th smallest deviation, k = ceil(c / 2): take i from the left and
+        // k - i from the right, with i the first split whose next left deviation
+        // is not below the last right one taken.
+        let k = count.div_ceil(2);
+        let (mut lo, mut hi) = (k.saturating_sub(r), k.min(h));
+        while lo < hi {
+            let i = lo + (hi - lo) / 2;
+            if left(i + 1) < right(k - i) {
+                lo = i + 1;
+            } else {
+                hi = i;
+            }
+        }
+        let (i, j) = (lo, k - lo);
+        let kth = match (i, j) {
+            (0, _) => right(j),
+            (_, 0) => left(i),
+            _ => left(i).max(right(j)),
+        };
+        if count % 2 == 1 {
+            return kth;
+        }
+        // Even count: average with the (k+1)-th, the smaller of the two next in line.
+        let next = match (i < h, j < r) {
+            (true, true) => left(i + 1).min(right(j + 1)),
+            (true, false) => left(i + 1),
+            _ => right(j + 1),
+        };
+        kth / 2.0 + next / 2.0
+    }
+
     fn quantile(&self, count: usize, q: f64) -> f64 {
         let position = q * (count - 1) as f64;
         let below = position.floor();
@@ -746,14 +809,8 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
             return f64::NAN;
         }
         match self.output {
-            OrderOutput::Median => {
-                if count % 2 == 1 {
-                    self.kth(count / 2 + 1)
-                } else {
-                    // Halve first: the mean of two finite values can not overflow.
-                    self.kth(count / 2) / 2.0 + self.kth(count / 2 + 1) / 2.0
-                }
-            }
+            OrderOutput::Median => self.median(count),
+            OrderOutput::Mad => self.mad(count),
             OrderOutput::Quantile(q) => self.quantile(count, q),
             OrderOutput::PercentileRank => {
                 if newest.is_nan() {
@@ -860,6 +917,33 @@ mod tests {
                     let expected = if frac == 0.0 { v[lo] } else { v[lo] + (v[lo + 1] - v[lo]) * frac };
                     assert_eq!(out[i], expected, "w={w} q={q} i={i}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn mad_matches_sorting_with_ties_and_nan() {
+        let x: Vec<f64> = (0..400)
+            .map(|i| if i % 17 == 5 { f64::NAN } else { ((i * 53) % 29) as f64 - 0.5 * ((i * 7) % 5) as f64 })
+            .collect();
+        let lane: &[f64] = &x;
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 { v[n / 2] } else { v[n / 2 - 1] / 2.0 + v[n / 2] / 2.0 }
+        };
+        for w in [1usize, 2, 3, 4, 7, 10, 33, 400] {
+            let mut out = vec![0.0; x.len()];
+            run(&lane, &Window::Rows(w), 1, &mut OrderStats::new(OrderOutput::Mad), &mut out);
+            for i in 0..x.len() {
+                let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i].iter().copied().filter(|v| !v.is_nan()).collect();
+                if v.is_empty() {
+                    assert!(out[i].is_nan());
+                    continue;
+                }
+                let m = median(&mut v);
+                let mut dev: Vec<f64> = v.iter().map(|a| (a - m).abs()).collect();
+                assert_eq!(out[i], median(&mut dev), "w={w} i={i}");
             }
         }
     }
