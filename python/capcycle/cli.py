@@ -106,8 +106,12 @@ def reproduce(
         echo(f"  fig3: no data for {', '.join(m[-4:] for m in missing_cycles)} (rows NaN; means over the other cycles)")
     echo("")
     echo("Summary (decimal units):")
-    with pd.option_context("display.max_rows", 200, "display.width", 120, "display.float_format", "{:.6g}".format):
-        echo(summary.to_string(index=False))
+    shown = summary.copy()
+    shown["value"] = [
+        f"{v:.0f}" if m.endswith("_day") and not math.isnan(v) else f"{v:.6g}"
+        for m, v in zip(summary["metric"], summary["value"], strict=True)
+    ]
+    echo(shown.to_string(index=False))
     echo("")
     echo(f"Wrote {', '.join(f'figure{i}.png' for i in range(1, 5))} and summary.csv to {out.resolve()}")
     return summary

@@ -349,19 +349,29 @@ def figure2(
     ax.axhline(0, color=_GREY, lw=0.6)
     ax.yaxis.set_major_formatter(_pct(0))
     ax.set_ylabel(f"Daily return, {labels[0]} minus {labels[1]} (%)")
-    ticks = x[:: max(1, len(x) // 10)]
-    ax.set_xticks(ticks, [f"{d:%d %b}" for d in data.index[ticks]], rotation=0, fontsize=8)
+    # one tick per week: the first trading day of each ISO week
+    weeks = data.index.isocalendar().week.to_numpy()
+    ticks = x[np.r_[True, weeks[1:] != weeks[:-1]]] if len(x) else x
+    ax.set_xticks(ticks, [f"{d:%d %b}".lstrip("0") for d in data.index[ticks]], fontsize=8)
     ax.set_xlabel("Trading day, 2024")
-    ymax = float(np.nanmax(np.abs(values))) if len(values) else 0.01
-    ax.set_ylim(-1.25 * ymax, 1.45 * ymax)
+    hi = float(np.nanmax(values)) if len(values) else 0.01
+    lo = float(np.nanmin(values)) if len(values) else -0.01
+    span = max(hi, 0.0) - min(lo, 0.0) or 0.01
+    top = max(hi, 0.0) + 0.22 * span
+    ax.set_ylim(min(lo, 0.0) - 0.05 * span, top)
     by_day: dict[int, list[str]] = {}
     for _, row in events.iterrows():
         pos = int(data.index.searchsorted(pd.Timestamp(row["date"])))
         if pos < len(data):
             by_day.setdefault(pos, []).append(str(row["label"]))
-    for pos, names in by_day.items():
+    last_pos, level = -10, 0
+    for pos, names in sorted(by_day.items()):
+        # release days a few sessions apart get their labels on alternating rows
+        level = 1 - level if pos - last_pos < 4 else 0
+        last_pos = pos
         ax.axvline(pos, color=_ORANGE, lw=0.8, ls="--", zorder=0)
-        ax.text(pos, 1.42 * ymax, "\n".join(names), rotation=0, ha="center", va="top", fontsize=7, color=_ORANGE)
+        ax.text(pos, top - (0.02 + 0.07 * level) * span, " / ".join(names), ha="center", va="top",
+                fontsize=7, color=_ORANGE, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
     key = pd.Timestamp("2024-07-11")
     if key in data.index:
         pos = int(data.index.get_loc(key))
