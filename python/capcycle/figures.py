@@ -521,44 +521,16 @@ def figure3_data(
     return Figure3Data(paths, summary, band, placebo, cross, missing, before, after)
 
 
-def _bootstrap_band(study: Any, n: int, seed: int) -> pd.DataFrame | None:
-    """The 5-95 % band of the mean path when cycles are resampled (EventStudy.bootstrap)."""
-    boot = getattr(study, "bootstrap", None)
-    if boot is None:  # TODO(events): EventStudy.bootstrap not landed yet
-        return None
-    res = boot(n=n, seed=seed)
-    frame = res if isinstance(res, pd.DataFrame) else getattr(res, "band", None)
-    if not isinstance(frame, pd.DataFrame):
-        return None
-    cols = {str(c).lower(): c for c in frame.columns}
-    lo = next((cols[c] for c in ("lower", "lo", "low", "q05", "0.05") if c in cols), None)
-    hi = next((cols[c] for c in ("upper", "hi", "high", "q95", "0.95") if c in cols), None)
-    if lo is None or hi is None:
-        return None
-    return pd.DataFrame({"lower": frame[lo].to_numpy(), "upper": frame[hi].to_numpy()}, index=frame.index)
+def _bootstrap_band(study: Any, n: int, seed: int) -> pd.DataFrame:
+    """The 90 % band of the mean path when cycles are resampled (``EventStudy.bootstrap``)."""
+    band = study.bootstrap(n=n, seed=seed, level=0.9)
+    return band[["lower", "upper"]]
 
 
 def _placebo_percentile(study: Any, n: int, seed: int, after: int) -> float:
-    """Percentile of the real mean +after-month change among placebo dates."""
-    placebo = getattr(study, "placebo", None)
-    if placebo is None:  # TODO(events): EventStudy.placebo not landed yet
-        return math.nan
-    res = placebo(n=n, seed=seed)
-    for name in ("percentile", "percentiles"):
-        value = getattr(res, name, None)
-        if value is None and isinstance(res, dict):
-            value = res.get(name)
-        if value is None:
-            continue
-        if isinstance(value, (pd.Series, pd.DataFrame)):
-            value = value.squeeze()
-            if isinstance(value, pd.Series):
-                value = value.loc[after] if after in value.index else value.iloc[-1]
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return math.nan
-    return math.nan
+    """Where the real mean +after-month change ranks among the same windows around
+    random month-ends (``EventStudy.placebo``), as a fraction in [0, 1]."""
+    return float(study.placebo(n=n, seed=seed).at(after)) / 100.0
 
 
 def figure3_summary(data: Figure3Data) -> dict[str, float]:
