@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,12 +110,17 @@ def _footnote(fig: Figure, source: str, asof: pd.Timestamp, extra: str = "") -> 
     text = f"Source: {source}. Data as of {_day(asof)}."
     if extra:
         text += f" {extra}"
-    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7, color=_GREY, wrap=True)
+    width = int(fig.get_figwidth() * 17)  # characters per line at 7 pt
+    lines = textwrap.wrap(text, width)
+    fig.text(0.01, 0.005, "\n".join(lines), ha="left", va="bottom", fontsize=7, color=_GREY)
+    # keep the axes above the footnote, however many lines it takes
+    height = (len(lines) * 7 * 1.25 + 6) / 72 / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, height, 1, 1 - height))
 
 
 def _new_figure(width: float = 9.0, height: float = 5.5) -> Figure:
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    fig.get_layout_engine().set(h_pad=0.06, rect=(0, 0.05, 1, 0.95))
+    fig.get_layout_engine().set(h_pad=0.06)
     return fig
 
 
@@ -891,7 +897,7 @@ def sample_inputs() -> Inputs:
     rel.name = "SMB (sample)"
     inputs.fig3 = {
         "relative": rel,
-        "labels": ("Small minus big (SMB)", "cumulated"),
+        "labels": ("Small caps (SMB factor)", "large caps"),
         "source": SAMPLE_FIG3_SOURCE,
     }
     inputs.sources["fig3"] = f"embedded sample (arch): monthly SMB factor to {end:%Y-%m}"
@@ -902,5 +908,5 @@ def placeholder(number: int, reason: str) -> Figure:
     """A figure that says figure ``number`` could not be drawn, and why."""
     fig = Figure(figsize=(9.0, 3.0), dpi=100)
     fig.text(0.5, 0.62, f"Figure {number} could not be drawn", ha="center", va="center", fontsize=16, color=_NAVY)
-    fig.text(0.5, 0.35, reason, ha="center", va="center", fontsize=9, color=_GREY, wrap=True)
+    fig.text(0.5, 0.35, "\n".join(textwrap.wrap(reason, 110)), ha="center", va="center", fontsize=9, color=_GREY)
     return fig
