@@ -34,7 +34,9 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -94,6 +96,7 @@ FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
 
 PathLike = str | os.PathLike[str]
+T = TypeVar("T")
 
 
 def _read_text(path: Path) -> str:
@@ -127,8 +130,8 @@ def _fetch_text(
     offline: bool | None,
     refresh: bool,
     unpack: str | None = None,
-    parse: object,
-) -> object:
+    parse: Callable[[str, str], T],
+) -> T:
     """Look up ``folder/filename`` locally, else download ``url`` into the cache.
 
     ``parse(text, source)`` is run on the downloaded text before it is cached, so a
@@ -139,7 +142,7 @@ def _fetch_text(
     if not refresh:
         found = first_existing(places)
         if found is not None:
-            return parse(_read_text(found), str(found))  # type: ignore[operator]
+            return parse(_read_text(found), str(found))
     how = f"download {url}" + (f", unzip it, take {unpack}" if unpack else "")
     if off:
         if refresh:
@@ -153,7 +156,7 @@ def _fetch_text(
         raise DownloadError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
     if unpack is not None:
         raw = read_zip_member(raw, unpack, source=url)
-    result = parse(decode(raw), url)  # type: ignore[operator]
+    result = parse(decode(raw), url)
     write_atomic(cache_dir() / folder / filename, raw)
     return result
 
@@ -165,7 +168,7 @@ def fred(
     offline: bool | None = None,
     refresh: bool = False,
 ) -> pd.Series:
-    """A FRED series as a float Series with a DatetimeIndex named ``"date"``.
+    r"""A FRED series as a float Series with a DatetimeIndex named ``"date"``.
 
     Reads ``fred/<series_id>.csv`` from ``data_dir``, ``CAPCYCLE_DATA`` or the cache,
     else downloads ``https://fred.stlouisfed.org/graph/fredgraph.csv?id=<series_id>``
@@ -199,10 +202,17 @@ def fred(
 
     Examples
     --------
+    >>> import pathlib, tempfile
     >>> from capcycle.data import fred
-    >>> target = fred("DFEDTAR", offline=True)  # doctest: +SKIP
-    >>> float(target["2001-01-03"])  # doctest: +SKIP
+    >>> folder = pathlib.Path(tempfile.mkdtemp())  # a data folder with one FRED file
+    >>> (folder / "fred").mkdir()
+    >>> _ = (folder / "fred" / "DFEDTAR.csv").write_text(
+    ...     "observation_date,DFEDTAR\n2001-01-02,6.50\n2001-01-03,6.00\n")
+    >>> float(fred("DFEDTAR", data_dir=folder, offline=True)["2001-01-03"])
     6.0
+
+    With ``CAPCYCLE_DATA`` pointing at the shared folder, ``fred("DFEDTARU")``
+    needs no argument and no network.
     """
     check_name(series_id, "series_id")
     result = _fetch_text(
@@ -215,7 +225,6 @@ def fred(
         refresh=refresh,
         parse=lambda text, source: parse_fred(text, source, series_id),
     )
-    assert isinstance(result, pd.Series)
     return result
 
 
@@ -226,7 +235,7 @@ def french(
     offline: bool | None = None,
     refresh: bool = False,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of a Ken French data-library file, keyed by title.
+    r"""Every table of a Ken French data-library file, keyed by title.
 
     Reads ``french/<dataset>.csv`` from ``data_dir``, ``CAPCYCLE_DATA`` or the cache,
     else downloads ``<FRENCH_URL><dataset>_CSV.zip``, reads the CSV member in memory
@@ -275,9 +284,15 @@ def french(
 
     Examples
     --------
+    >>> import pathlib, tempfile
     >>> from capcycle.data import french
-    >>> ff = french("F-F_Research_Data_Factors_daily", offline=True)  # doctest: +SKIP
-    >>> smb = ff["main"]["SMB"]  # doctest: +SKIP
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "french").mkdir()
+    >>> _ = (folder / "french" / "F-F_Research_Data_Factors_daily.csv").write_text(
+    ...     ",Mkt-RF,SMB,HML,RF\n19260701,    0.10,   -0.25,   -0.27,   0.009\n")
+    >>> ff = french("F-F_Research_Data_Factors_daily", data_dir=folder, offline=True)
+    >>> list(ff), float(ff["main"].loc["1926-07-01", "SMB"])
+    (['main'], -0.0025)
     """
     check_name(dataset, "dataset")
     result = _fetch_text(
@@ -291,7 +306,6 @@ def french(
         unpack=f"{dataset}.csv",
         parse=lambda text, source: parse_french(text, source, dataset),
     )
-    assert isinstance(result, dict)
     return result
 
 
@@ -342,8 +356,8 @@ def read_prices(path: PathLike, *, validate: bool = True) -> pd.Series | pd.Data
     >>> from capcycle.data import read_prices
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "XYZ.csv"
     >>> _ = p.write_text("date,value\\n2024-07-10,100\\n2024-07-11,103.5\\n")
-    >>> read_prices(p).iloc[-1]
-    np.float64(103.5)
+    >>> float(read_prices(p).iloc[-1])
+    103.5
     """
     path = Path(path)
     text = _read_text(path)
@@ -367,7 +381,7 @@ def _local(
 
 
 def prices(ticker: str, *, data_dir: PathLike | None = None, validate: bool = True) -> pd.Series:
-    """Daily prices of ``prices/<TICKER>.csv`` (Adj Close where there is one).
+    r"""Daily prices of ``prices/<TICKER>.csv`` (Adj Close where there is one).
 
     Looks in ``data_dir``, ``CAPCYCLE_DATA``, then the cache; there is no download.
     See :func:`read_prices` for the layouts. The shared folder holds IWM, IWB, SPY,
@@ -389,9 +403,14 @@ def prices(ticker: str, *, data_dir: PathLike | None = None, validate: bool = Tr
 
     Examples
     --------
+    >>> import pathlib, tempfile
     >>> from capcycle.data import prices
-    >>> iwm = prices("IWM")  # doctest: +SKIP
-    >>> round(float(iwm["2024-07-11"]), 2)  # doctest: +SKIP
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "prices").mkdir()
+    >>> _ = (folder / "prices" / "IWM.csv").write_text(
+    ...     "Date,Open,High,Low,Close,Adj Close,Volume\n"
+    ...     "2024-07-11,208.0,211.2,206.9,210.68,207.71,65443600\n")
+    >>> float(prices("IWM", data_dir=folder)["2024-07-11"])
     207.71
     """
     path = _local(
@@ -405,7 +424,7 @@ def prices(ticker: str, *, data_dir: PathLike | None = None, validate: bool = Tr
 
 
 def valuation(name: str, *, data_dir: PathLike | None = None) -> pd.DataFrame:
-    """A monthly valuation table from ``valuation/<name>.csv`` (e.g. ``"shiller_sp500"``).
+    r"""A monthly valuation table from ``valuation/<name>.csv`` (e.g. ``"shiller_sp500"``).
 
     The first column is the month, either Shiller's ``YYYY.MM`` (a float printed
     short: ``"2024.1"`` is October 2024, ``"2024.01"`` January) or ISO dates; months
@@ -417,10 +436,16 @@ def valuation(name: str, *, data_dir: PathLike | None = None) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pathlib, tempfile
     >>> from capcycle.data import valuation
-    >>> shiller = valuation("shiller_sp500")  # doctest: +SKIP
-    >>> float(shiller.loc["2024-07-31", "CAPE"])  # doctest: +SKIP
-    35.44
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "valuation").mkdir()
+    >>> _ = (folder / "valuation" / "shiller_sp500.csv").write_text(
+    ...     'Date,P,CAPE,Excess_CAPE_Yield\n2024.09,5621.26,35.66,1.30%\n'
+    ...     '2024.1,"5,792.32",36.59,1.28%\n')
+    >>> v = valuation("shiller_sp500", data_dir=folder)
+    >>> v.index.month.tolist(), float(v["P"].iloc[-1]), float(v["Excess_CAPE_Yield"].iloc[0])
+    ([9, 10], 5792.32, 0.013)
     """
     path = _local(
         f"valuation table {name!r}", "valuation", name, data_dir,
@@ -430,7 +455,7 @@ def valuation(name: str, *, data_dir: PathLike | None = None) -> pd.DataFrame:
 
 
 def calendar(name: str, *, data_dir: PathLike | None = None) -> pd.DataFrame:
-    """A release calendar from ``calendar/<name>.csv`` (e.g. ``"us_releases_2018_2026"``).
+    r"""A release calendar from ``calendar/<name>.csv`` (e.g. ``"us_releases_2018_2026"``).
 
     Columns as in the file (``Date, Event, Type, Country``), ``Date`` parsed to
     datetime64; rows in date order (several events may share a date).
@@ -439,9 +464,15 @@ def calendar(name: str, *, data_dir: PathLike | None = None) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pathlib, tempfile
     >>> from capcycle.data import calendar
-    >>> cal = calendar("us_releases_2018_2026")  # doctest: +SKIP
-    >>> fomc = cal.loc[cal["Type"] == "FOMC", "Date"]  # doctest: +SKIP
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "calendar").mkdir()
+    >>> _ = (folder / "calendar" / "us_releases.csv").write_text(
+    ...     "Date,Event,Type,Country\n2024-09-11,CPI,CPI,US\n2024-09-18,FOMC Decision,FOMC,US\n")
+    >>> cal = calendar("us_releases", data_dir=folder)
+    >>> str(cal.loc[cal["Type"] == "FOMC", "Date"].iloc[0].date())
+    '2024-09-18'
     """
     path = _local(
         f"calendar {name!r}", "calendar", name, data_dir,

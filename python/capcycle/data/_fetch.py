@@ -32,6 +32,7 @@ import urllib.request
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 __all__ = [
     "BACKOFF",
@@ -87,7 +88,7 @@ def _progress_enabled() -> bool:
         return False
 
 
-def _progress_bar(total: int | None, desc: str):  # type: ignore[no-untyped-def]
+def _progress_bar(total: int | None, desc: str) -> Any:
     """A tqdm bar that only appears after one second (tqdm's ``delay``)."""
     enabled = _progress_enabled()
     cls = None
@@ -143,6 +144,7 @@ def download(url: str, *, desc: str = "", max_bytes: int | None = None) -> bytes
         try:
             return _download_once(url, desc or url.rsplit("/", 1)[-1], limit)
         except urllib.error.HTTPError as exc:
+            exc.close()  # its body holds the socket open
             if exc.code not in (408, 429) and exc.code < 500:
                 raise
             failures.append(f"HTTP {exc.code} {exc.reason}")

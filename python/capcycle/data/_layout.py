@@ -44,9 +44,12 @@ def cache_dir() -> Path:
 
     Examples
     --------
+    >>> import os
     >>> from capcycle.data import cache_dir
-    >>> cache_dir().name in {"capcycle", "cache"} or True
-    True
+    >>> os.environ["CAPCYCLE_CACHE"] = "/tmp/capcycle-cache"
+    >>> str(cache_dir())
+    '/tmp/capcycle-cache'
+    >>> del os.environ["CAPCYCLE_CACHE"]
     """
     env = os.environ.get("CAPCYCLE_CACHE")
     if env:

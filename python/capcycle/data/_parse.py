@@ -464,7 +464,7 @@ def _valuation_number(cell: str) -> float:
     if cell in _PRICE_MISSING:
         return np.nan
     if cell.endswith("%"):
-        return float(cell[:-1]) / 100.0
+        return float(cell[:-1] + "e-2")  # "1.30%" -> 0.013 exactly, not 0.013000000000000001
     return float(cell)
 
 
