@@ -1,1 +1,225 @@
-"""capcycle.fed (in progress)."""
+"""The Fed's easing cycles: known first cuts, and finding them in a policy-rate series.
+
+``FIRST_CUTS`` lists the first cut of every Fed easing cycle since 1989 (decision
+dates); :func:`first_cuts` finds first cuts in any policy-rate series (a cut after at
+least ``min_gap`` without one) and :func:`cycles` tabulates each easing cycle.
+
+FRED dating. FRED's ``DFEDTAR`` (target, 1982-09-27 .. 2008-12-15) dates each change
+on the decision day (2001-01-03, 2007-09-18). ``DFEDTARU`` (upper bound of the target
+range, from 2008-12-16) dates a change on the day it takes effect, which since 2017
+is the day *after* the FOMC decision: 2019-08-01 for the 2019-07-31 cut, 2024-09-19
+for the 2024-09-18 cut, 2020-03-04 and 2020-03-16 for the emergency cuts of March 3
+and Sunday March 15, 2020 (2015-12-16 and 2016-12-14 are dated on the decision day).
+:func:`first_cuts` and :func:`cycles` report the dates of the series as given; pass
+``lag="1D"`` to move them back to the decision for a series dated like ``DFEDTARU``
+since 2017, or compare with ``FIRST_CUTS`` allowing one day (``tests/test_fed.py``
+does both). For an event study the difference is at most one row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EMERGENCY_CUTS_2020", "FIRST_CUTS", "cycles", "first_cuts"]
+
+FIRST_CUTS: pd.DatetimeIndex = pd.DatetimeIndex(
+    [
+        # 9.75% -> 9.50%. Targets were not announced before February 1994, so the date
+        # is when the Desk implemented the lower target. We take June 6, 1989: the
+        # date of the change in FRED DFEDTAR, which before 1994 is Thornton's
+        # reconstruction of the target ("A New Federal Funds Rate Target Series:
+        # September 27, 1982 - December 31, 1993", St. Louis Fed WP 2005-032) from the
+        # Desk's records. Some chronologies give June 5 (the day the easing was agreed);
+        # June 6 is the first day the market could see the new target in the Desk's
+        # operations, and it is the date `first_cuts` finds in the FRED data.
+        "1989-06-06",
+        # 6.00% -> 5.75%: FOMC statement of July 6, 1995 (federalreserve.gov press
+        # release, 1995-07-06); DFEDTAR changes the same day.
+        "1995-07-06",
+        # 5.50% -> 5.25%: FOMC statement of September 29, 1998 (federalreserve.gov
+        # press release, 1998-09-29); DFEDTAR changes the same day.
+        "1998-09-29",
+        # 6.50% -> 6.00%, an intermeeting cut: FOMC statement of January 3, 2001
+        # (federalreserve.gov press release, 2001-01-03); DFEDTAR 2001-01-03 = 6.00.
+        "2001-01-03",
+        # 5.25% -> 4.75%: FOMC statement of September 18, 2007 (federalreserve.gov
+        # press release, 2007-09-18); DFEDTAR 2007-09-18 = 4.75.
+        "2007-09-18",
+        # range 2.25-2.50% -> 2.00-2.25%: FOMC statement of July 31, 2019
+        # (federalreserve.gov press release, 2019-07-31); DFEDTARU dates it 2019-08-01.
+        # The emergency cuts of March 3 and 15, 2020 come four months after this
+        # cycle's last cut (2019-10-30) with no hike in between: we treat them as part
+        # of the 2019 cycle, not a new one, which is also what `first_cuts` with its
+        # default min_gap="365D" finds. They are in `EMERGENCY_CUTS_2020` for a study
+        # of their own.
+        "2019-07-31",
+        # range 5.25-5.50% -> 4.75-5.00%: FOMC statement of September 18, 2024
+        # (federalreserve.gov press release, 2024-09-18); DFEDTARU dates it 2024-09-19.
+        "2024-09-18",
+    ],
+    name="first_cut",
+)
+
+#: The emergency cuts of 2020 (FOMC statements of March 3 and Sunday March 15, 2020),
+#: part of the 2019 easing cycle in ``FIRST_CUTS`` (see there).
+EMERGENCY_CUTS_2020: pd.DatetimeIndex = pd.DatetimeIndex(["2020-03-03", "2020-03-15"], name="cut")
+
+
+def _rate_series(target_rate: Any) -> pd.Series:
+    """Validate a policy-rate Series; return it as float64 with NaN dropped."""
+    if not isinstance(target_rate, pd.Series):
+        raise TypeError(
+            f"target_rate: must be a pandas Series with a DatetimeIndex, got {type(target_rate).__name__}"
+        )
+    if not isinstance(target_rate.index, pd.DatetimeIndex):
+        raise TypeError(
+            "target_rate: the index must be a DatetimeIndex "
+            f"(got {type(target_rate.index).__name__}); parse the dates first"
+        )
+    if target_rate.dtype == bool or not (
+        pd.api.types.is_numeric_dtype(target_rate.dtype)
+    ):
+        raise TypeError(f"target_rate: must be numeric, got dtype {target_rate.dtype}")
+    if target_rate.index.hasnans:
+        raise ValueError("target_rate: the index has missing dates (NaT)")
+    if not target_rate.index.is_monotonic_increasing:
+        raise ValueError("target_rate: the index must be sorted ascending; use .sort_index()")
+    if not target_rate.index.is_unique:
+        raise ValueError("target_rate: the index has duplicate dates")
+    rate = target_rate.astype("float64").dropna()
+    if len(rate) == 0:
+        raise ValueError("target_rate: has no non-missing value")
+    return rate
+
+
+def _duration(name: str, value: Any, *, allow_zero: bool) -> pd.Timedelta:
+    try:
+        out = pd.Timedelta(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name}: could not read {value!r} as a duration such as '365D' ({err})") from None
+    if out is pd.NaT or (out < pd.Timedelta(0) if allow_zero else out <= pd.Timedelta(0)):
+        raise ValueError(f"{name}: must be {'non-negative' if allow_zero else 'positive'}, got {value!r}")
+    return out
+
+
+def _cut_groups(rate: pd.Series, gap: pd.Timedelta) -> list[list[int]]:
+    """Positions (in ``rate``) of the cuts of each easing cycle whose start the data covers."""
+    values = rate.to_numpy()
+    dates = rate.index
+    cut_rows = np.flatnonzero(np.diff(values) < 0) + 1
+    groups: list[list[int]] = []
+    previous: pd.Timestamp | None = None
+    for row in cut_rows:
+        date = dates[row]
+        if previous is None:
+            # The data must cover min_gap before a cut to call it a first cut.
+            starts = date - dates[0] >= gap
+        else:
+            starts = date - previous >= gap
+        if starts:
+            groups.append([int(row)])
+        elif groups:
+            groups[-1].append(int(row))
+        previous = date
+    return groups
+
+
+def first_cuts(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", lag: str | pd.Timedelta = "0D") -> pd.DatetimeIndex:
+    """The first cut of each easing cycle in a policy-rate series.
+
+    A first cut is a fall in the rate with no fall in the ``min_gap`` before it
+    (hikes in between do not matter). A cut within ``min_gap`` of the start of the
+    data is not reported: the data cannot tell whether it starts a cycle.
+
+    Parameters
+    ----------
+    target_rate : pandas.Series
+        The policy rate (e.g. FRED DFEDTAR, or DFEDTARU since 2008), indexed by date,
+        sorted; missing values are dropped. Any sampling (daily, business-daily, by
+        decision).
+    min_gap : str or Timedelta, default "365D"
+        How long without a cut before a cut starts a new cycle.
+    lag : str or Timedelta, default "0D"
+        How long after the decision the series dates a change; the dates found are
+        moved back by it. FRED's DFEDTARU dates changes since 2017 the day after the
+        decision: use ``lag="1D"`` to get decision dates from it.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        Named ``"first_cut"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from capcycle import fed
+    >>> rate = pd.Series([5.0, 5.0, 4.75, 4.5, 4.5, 4.75, 4.5],
+    ...                  index=pd.to_datetime(["2000-01-01", "2001-06-01", "2001-07-01",
+    ...                                        "2001-08-01", "2003-01-01", "2004-01-01",
+    ...                                        "2005-03-01"]))
+    >>> list(fed.first_cuts(rate).strftime("%Y-%m-%d"))
+    ['2001-07-01', '2005-03-01']
+    """
+    rate = _rate_series(target_rate)
+    gap = _duration("min_gap", min_gap, allow_zero=False)
+    shift = _duration("lag", lag, allow_zero=True)
+    rows = [group[0] for group in _cut_groups(rate, gap)]
+    return pd.DatetimeIndex(rate.index[rows] - shift, name="first_cut")
+
+
+def cycles(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", lag: str | pd.Timedelta = "0D") -> pd.DataFrame:
+    """Each easing cycle of a policy-rate series: first and last cut, cuts, total change.
+
+    A cycle starts at a first cut (see :func:`first_cuts`) and holds every later cut
+    less than ``min_gap`` after the previous one.
+
+    Parameters
+    ----------
+    target_rate : pandas.Series
+        The policy rate in percent, indexed by date (see :func:`first_cuts`).
+    min_gap, lag : str or Timedelta
+        As in :func:`first_cuts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cycle (index ``cycle`` = 0, 1, ...), columns ``first_cut``,
+        ``last_cut``, ``n_cuts``, ``change_bp`` (rate after the last cut minus rate
+        before the first, in basis points: the sum of the cuts when no hike falls in
+        between), ``rate_before`` and ``rate_after`` (percent).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from capcycle import fed
+    >>> rate = pd.Series([5.0, 5.0, 4.75, 4.5, 4.5],
+    ...                  index=pd.to_datetime(["2000-01-01", "2001-06-01", "2001-07-01",
+    ...                                        "2001-08-01", "2003-01-01"]))
+    >>> fed.cycles(rate)[["first_cut", "last_cut", "n_cuts", "change_bp"]]
+           first_cut   last_cut  n_cuts  change_bp
+    cycle
+    0     2001-07-01 2001-08-01       2      -50.0
+    """
+    rate = _rate_series(target_rate)
+    gap = _duration("min_gap", min_gap, allow_zero=False)
+    shift = _duration("lag", lag, allow_zero=True)
+    groups = _cut_groups(rate, gap)
+    values = rate.to_numpy()
+    first = [g[0] for g in groups]
+    last = [g[-1] for g in groups]
+    before = values[np.asarray(first, dtype=np.int64) - 1] if groups else np.array([], dtype=float)
+    after = values[np.asarray(last, dtype=np.int64)] if groups else np.array([], dtype=float)
+    return pd.DataFrame(
+        {
+            "first_cut": pd.DatetimeIndex(rate.index[first] - shift),
+            "last_cut": pd.DatetimeIndex(rate.index[last] - shift),
+            "n_cuts": np.array([len(g) for g in groups], dtype=np.int64),
+            "change_bp": np.round((after - before) * 100.0, 6),
+            "rate_before": before,
+            "rate_after": after,
+        },
+        index=pd.RangeIndex(len(groups), name="cycle"),
+    )
