@@ -28,3 +28,16 @@ def data_dir() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return found
+
+
+# Property tests run in every CI run with the default profile; the thorough run
+# (`python -m pytest -m property --hypothesis-profile=thorough`) draws 10,000 cases each.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "default", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -6,6 +6,68 @@ import numpy.typing as npt
 
 __version__: str
 
+# --- rolling ---
+# `window` is a row count, or with `times` (sorted int64, e.g. ns) a duration in those units.
+def rolling_1d(
+    x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
+    ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def rolling_2d(
+    x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
+    ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def rolling_pair_1d(
+    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
+    min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def rolling_pair_2d(
+    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
+    min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+
+# --- valuation --- (src/python/valuation.rs; typed wrappers in capcycle.valuation)
+# kind: "full" | "rolling" (window rows >= 1) | "expanding"; min_periods=None: the
+# kind's default (window for rolling, else 1). Empty or all-NaN x: ValueError.
+
+def valuation_zscore_1d(
+    x: npt.NDArray[np.float64],
+    kind: str,
+    window: int,
+    *,
+    center: str = "median",
+    scale: str = "std",
+    min_periods: int | None = None,
+    ddof: int = 1,
+) -> npt.NDArray[np.float64]: ...
+def valuation_zscore_2d(
+    x: npt.NDArray[np.float64],
+    kind: str,
+    window: int,
+    *,
+    center: str = "median",
+    scale: str = "std",
+    min_periods: int | None = None,
+    ddof: int = 1,
+) -> npt.NDArray[np.float64]: ...
+def valuation_center_scale_1d(
+    x: npt.NDArray[np.float64],
+    kind: str,
+    window: int,
+    *,
+    center: str = "median",
+    scale: str = "std",
+    min_periods: int | None = None,
+    ddof: int = 1,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def valuation_percentile_rank_1d(
+    x: npt.NDArray[np.float64], kind: str, window: int, *, min_periods: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def valuation_percentile_rank_2d(
+    x: npt.NDArray[np.float64], kind: str, window: int, *, min_periods: int | None = None
+) -> npt.NDArray[np.float64]: ...
+
+# --- end valuation ---
+
 # --- events (src/python/events.rs; wrapped by capcycle.events) ---------------------
 
 EVENT_SUMMARY_STATS: list[str]  # ["mean", "median", "min", "max", "std", "count"]

@@ -1,5 +1,5 @@
-//! Pure kernels: plain Rust over slices and ndarray views, no pyo3 here
-//! (`.ci/run` checks `! grep -r pyo3 src/kernels`), so `cargo test` covers them alone.
+//! Pure kernels: plain Rust over slices and ndarray views, no Python bindings here
+//! (scripts/test greps this folder for the binding crate), so `cargo test` covers them alone.
 //!
 //! - `window`: the one window engine (bounds per output row, NaN skipping, min_periods)
 //!   and the accumulators it drives (moments, extrema, order statistics).

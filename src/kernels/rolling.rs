@@ -26,6 +26,8 @@ pub enum Stat {
     Quantile(f64),
     /// Share of the window at or below the newest value.
     PercentileRank,
+    /// Median absolute deviation from the window's median (unscaled).
+    Mad,
 }
 
 /// A two-series statistic of (y, x).
@@ -109,6 +111,27 @@ impl<'a> RollingSpec<'a> {
     /// `stat` over one lane into `out`; both must have `len` rows (checked by
     /// [`rolling`]/[`crate::kernels::panel`]).
     pub fn apply(&self, stat: Stat, x: &[f64], out: &mut [f64]) {
+        // The power of x's unit in the result, for statistics that square x.
+        let power = match stat {
+            Stat::Var { .. } => 2,
+            Stat::Std { .. } => 1,
+            Stat::Zscore { .. } => 0,
+            _ => return self.apply_unscaled(stat, x, out),
+        };
+        let exponent = squaring_exponent(x);
+        if exponent == 0 {
+            return self.apply_unscaled(stat, x, out);
+        }
+        // Squares of this lane would under- or overflow: compute on the lane scaled
+        // by 2^exponent (exact) and scale the result back.
+        let scaled: Vec<f64> = x.iter().map(|v| scale(*v, exponent)).collect();
+        self.apply_unscaled(stat, &scaled, out);
+        if power != 0 {
+            out.iter_mut().for_each(|v| *v = scale(*v, -power * exponent));
+        }
+    }
+
+    fn apply_unscaled(&self, stat: Stat, x: &[f64], out: &mut [f64]) {
         let (window, mp) = (&self.window, self.min_periods);
         match stat {
             Stat::Count => {
@@ -131,11 +154,30 @@ impl<'a> RollingSpec<'a> {
             Stat::PercentileRank => {
                 run(&x, window, mp, &mut OrderStats::new(OrderOutput::PercentileRank), out)
             }
+            Stat::Mad => run(&x, window, mp, &mut OrderStats::new(OrderOutput::Mad), out),
         }
     }
 
     /// A pair statistic of (y, x) over one lane into `out`.
     pub fn apply_pair(&self, stat: PairStat, y: &[f64], x: &[f64], out: &mut [f64]) {
+        let (ey, ex) = (squaring_exponent(y), squaring_exponent(x));
+        if ey != 0 || ex != 0 {
+            // As in `apply`: exact power-of-two scaling keeps the products finite.
+            let ys: Vec<f64> = y.iter().map(|v| scale(*v, ey)).collect();
+            let xs: Vec<f64> = x.iter().map(|v| scale(*v, ex)).collect();
+            self.apply_pair_unscaled(stat, &ys, &xs, out);
+            let back = match stat {
+                PairStat::Cov { .. } => -(ey + ex),
+                PairStat::Corr => 0,
+                PairStat::Beta => ex - ey,
+            };
+            out.iter_mut().for_each(|v| *v = scale(*v, back));
+            return;
+        }
+        self.apply_pair_unscaled(stat, y, x, out)
+    }
+
+    fn apply_pair_unscaled(&self, stat: PairStat, y: &[f64], x: &[f64], out: &mut [f64]) {
         let output = match stat {
             PairStat::Cov { ddof } => CoMomentOutput::Cov { ddof },
             PairStat::Corr => CoMomentOutput::Corr,
@@ -143,6 +185,25 @@ impl<'a> RollingSpec<'a> {
         };
         run(&Pair { y, x }, &self.window, self.min_periods, &mut CoMoments::new(output), out);
     }
+}
+
+/// The power of two that brings a lane's largest finite magnitude to about 1 when
+/// its squares would leave the range of f64 (|x| beyond 1e±150), else 0. Values
+/// 1e150 times smaller than the lane's largest still square to zero: a limit of
+/// f64 sums of squares, documented in the README.
+fn squaring_exponent(x: &[f64]) -> i32 {
+    let largest = x.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest == 0.0 || (1e-150..=1e150).contains(&largest) {
+        0
+    } else {
+        -(largest.log2().floor() as i32)
+    }
+}
+
+/// `value * 2^exponent`, exact, in two steps so 2^exponent itself stays finite.
+fn scale(value: f64, exponent: i32) -> f64 {
+    let half = exponent / 2;
+    value * 2f64.powi(half) * 2f64.powi(exponent - half)
 }
 
 /// `stat` over `x` in `window`, NaN where fewer than `min_periods` non-NaN values.
@@ -214,6 +275,18 @@ mod tests {
     fn pair_length_mismatch_is_an_error() {
         let err = rolling_pair(&[1.0, 2.0], &[1.0], Window::Rows(2), 2, PairStat::Corr).unwrap_err();
         assert!(err.to_string().starts_with("x:"));
+    }
+
+    #[test]
+    fn extreme_magnitudes_keep_their_variance() {
+        for magnitude in [1e-300, 1e300] {
+            let x = [magnitude, 2.0 * magnitude, 4.0 * magnitude];
+            let std = rolling(&x, Window::Rows(3), 3, Stat::Std { ddof: 1 }).unwrap()[2];
+            let expected = magnitude * (7.0f64 / 3.0).sqrt();
+            assert!((std - expected).abs() <= 1e-15 * expected, "{std} vs {expected}");
+            let corr = rolling_pair(&x, &[1.0, 2.0, 3.0], Window::Rows(3), 3, PairStat::Corr).unwrap()[2];
+            assert!(corr > 0.98 && corr < 1.0);
+        }
     }
 
     #[test]

@@ -10,17 +10,18 @@
 //! - [`Moments`] / [`CoMoments`]: anchored, compensated sums (sum, mean, var, std,
 //!   zscore; cov, corr, beta);
 //! - [`Extremum`]: a monotonic deque (min, max), O(1) amortised per step;
-//! - [`OrderStats`]: a Fenwick tree over value ranks (median, quantile), O(log w)
+//! - [`OrderStats`]: a Fenwick tree over value ranks (median, quantile, MAD), O(log w)
 //!   per step, used for expanding windows too.
 //!
 //! Exactness, and why. Running sums of `x` lose everything when the data sit far
 //! from zero (`1e9 + noise`: `sum(x^2) - sum(x)^2/n` cancels ~18 digits) or after a
 //! level shift (a window that has left the old level still carries the rounding
 //! error of the big terms it subtracted). So moments are sums of `x - anchor`,
-//! where the anchor is a recent value of the window, re-chosen every `w` rows
-//! (`w` = the most rows any window holds) by rebuilding the sums from the window
-//! itself: the error never outlives one window and a window of the data never sees
-//! a stale anchor from before a shift (see `Moments::reset`). The sums are
+//! where the anchor is a value of the current window: the newest at each rebuild,
+//! and the sums are rebuilt from the window itself as soon as the anchor's row
+//! leaves it (at most every `w` rows, `w` = the most rows a window holds; amortised
+//! O(1)). The rounding error never outlives a window, and no window is measured from
+//! a value outside it, such as the level before a shift (see `Moments::reset`). The sums are
 //! Neumaier-compensated, so the terms a pop subtracts cancel exactly what their push
 //! added. A window of identical values is detected (as pandas does) and gives a
 //! variance of exactly 0 and a mean of exactly that value. Tests:
@@ -171,6 +172,11 @@ pub trait Accumulator<L: Lane> {
     fn reset(&mut self, lane: &L, start: usize, now: usize, end: usize);
     fn push(&mut self, row: usize, obs: L::Obs);
     fn pop(&mut self, row: usize, obs: L::Obs);
+    /// Asked after the rows leaving a window are popped: rebuild now (moments whose
+    /// anchor row has just left, so that no window is measured from a stale anchor).
+    fn wants_rebuild(&self) -> bool {
+        false
+    }
     /// The statistic over the `count` observations in the window; `newest` is row i's.
     fn value(&self, count: usize, newest: L::Obs) -> f64;
 }
@@ -191,28 +197,28 @@ pub fn run<L: Lane, A: Accumulator<L>>(
     let mut oldest = 0; // first row not yet popped
     let mut count = 0;
     for (i, start) in window.starts(len).enumerate() {
-        match period {
-            Some(p) if i == next_rebuild => {
-                acc.reset(lane, start, i, (i + p).min(len));
-                count = 0;
-                for j in start..i {
-                    let obs = lane.obs(j);
-                    if L::counts(obs) {
-                        acc.push(j, obs);
-                        count += 1;
-                    }
-                }
-                next_rebuild = i + p;
-            }
-            _ => {
-                for j in oldest..start {
-                    let obs = lane.obs(j);
-                    if L::counts(obs) {
-                        acc.pop(j, obs);
-                        count -= 1;
-                    }
+        let mut rebuild = period.is_some() && i >= next_rebuild;
+        if !rebuild {
+            for j in oldest..start {
+                let obs = lane.obs(j);
+                if L::counts(obs) {
+                    acc.pop(j, obs);
+                    count -= 1;
                 }
             }
+            rebuild = acc.wants_rebuild();
+        }
+        if let (true, Some(p)) = (rebuild, period) {
+            acc.reset(lane, start, i, (i + p).min(len));
+            count = 0;
+            for j in start..i {
+                let obs = lane.obs(j);
+                if L::counts(obs) {
+                    acc.push(j, obs);
+                    count += 1;
+                }
+            }
+            next_rebuild = i + p;
         }
         oldest = start;
         let obs = lane.obs(i);
@@ -294,6 +300,9 @@ pub enum MomentOutput {
 pub struct Moments {
     output: MomentOutput,
     anchor: Option<f64>,
+    /// The row the anchor was taken from, and whether it has left the window.
+    anchor_row: usize,
+    anchor_left: bool,
     sum: CompensatedSum,
     sum_sq: CompensatedSum,
     finite: usize,
@@ -307,6 +316,8 @@ impl Moments {
         Moments {
             output,
             anchor: None,
+            anchor_row: 0,
+            anchor_left: false,
             sum: CompensatedSum::default(),
             sum_sq: CompensatedSum::default(),
             finite: 0,
@@ -317,9 +328,12 @@ impl Moments {
     }
 
     #[inline]
-    fn add(&mut self, x: f64, sign: f64) {
+    fn add(&mut self, row: usize, x: f64, sign: f64) {
         if x.is_finite() {
-            let anchor = *self.anchor.get_or_insert(x);
+            let anchor = *self.anchor.get_or_insert_with(|| {
+                self.anchor_row = row;
+                x
+            });
             let d = x - anchor;
             self.sum.add(sign * d);
             self.sum_sq.add(sign * d * d);
@@ -388,23 +402,29 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for Moments {
 
     fn reset(&mut self, lane: &L, start: usize, now: usize, _end: usize) {
         *self = Moments::new(self.output);
-        // Anchor on the newest finite value: every later window that lies after a
-        // level shift is then measured from the new level (module docs).
-        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
-            .rev()
-            .map(|j| lane.obs(j))
-            .find(|x| x.is_finite());
+        // Anchor on the newest finite value of the window (none: the next one pushed),
+        // and rebuild when it leaves: no window is measured from a value outside it,
+        // so a level shift or an outlier costs no digits once it is gone (module docs).
+        if let Some(row) = (start..=now.min(lane.len().saturating_sub(1))).rev().find(|&j| lane.obs(j).is_finite()) {
+            self.anchor = Some(lane.obs(row));
+            self.anchor_row = row;
+        }
     }
 
     #[inline]
-    fn push(&mut self, _row: usize, x: f64) {
-        self.add(x, 1.0);
+    fn push(&mut self, row: usize, x: f64) {
+        self.add(row, x, 1.0);
         self.run.push(x);
     }
 
     #[inline]
-    fn pop(&mut self, _row: usize, x: f64) {
-        self.add(x, -1.0);
+    fn pop(&mut self, row: usize, x: f64) {
+        self.add(row, x, -1.0);
+        self.anchor_left |= self.anchor.is_some() && row == self.anchor_row;
+    }
+
+    fn wants_rebuild(&self) -> bool {
+        self.anchor_left
     }
 
     fn value(&self, count: usize, newest: f64) -> f64 {
@@ -441,6 +461,8 @@ pub enum CoMomentOutput {
 pub struct CoMoments {
     output: CoMomentOutput,
     anchor: Option<(f64, f64)>,
+    anchor_row: usize,
+    anchor_left: bool,
     sum_y: CompensatedSum,
     sum_x: CompensatedSum,
     sum_yy: CompensatedSum,
@@ -456,6 +478,8 @@ impl CoMoments {
         CoMoments {
             output,
             anchor: None,
+            anchor_row: 0,
+            anchor_left: false,
             sum_y: CompensatedSum::default(),
             sum_x: CompensatedSum::default(),
             sum_yy: CompensatedSum::default(),
@@ -468,7 +492,7 @@ impl CoMoments {
     }
 
     #[inline]
-    fn add(&mut self, (y, x): (f64, f64), sign: f64) {
+    fn add(&mut self, row: usize, (y, x): (f64, f64), sign: f64) {
         if !(y.is_finite() && x.is_finite()) {
             if sign > 0.0 {
                 self.infinite += 1;
@@ -477,7 +501,10 @@ impl CoMoments {
             }
             return;
         }
-        let (ay, ax) = *self.anchor.get_or_insert((y, x));
+        let (ay, ax) = *self.anchor.get_or_insert_with(|| {
+            self.anchor_row = row;
+            (y, x)
+        });
         let (dy, dx) = (y - ay, x - ax);
         self.sum_y.add(sign * dy);
         self.sum_x.add(sign * dx);
@@ -504,22 +531,31 @@ impl<'a> Accumulator<Pair<'a>> for CoMoments {
 
     fn reset(&mut self, lane: &Pair<'a>, start: usize, now: usize, _end: usize) {
         *self = CoMoments::new(self.output);
-        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
-            .rev()
-            .map(|j| lane.obs(j))
-            .find(|(y, x)| y.is_finite() && x.is_finite());
+        let finite = |j: usize| {
+            let (y, x) = lane.obs(j);
+            y.is_finite() && x.is_finite()
+        };
+        if let Some(row) = (start..=now.min(lane.len().saturating_sub(1))).rev().find(|&j| finite(j)) {
+            self.anchor = Some(lane.obs(row));
+            self.anchor_row = row;
+        }
     }
 
     #[inline]
-    fn push(&mut self, _row: usize, obs: (f64, f64)) {
-        self.add(obs, 1.0);
+    fn push(&mut self, row: usize, obs: (f64, f64)) {
+        self.add(row, obs, 1.0);
         self.run_y.push(obs.0);
         self.run_x.push(obs.1);
     }
 
     #[inline]
-    fn pop(&mut self, _row: usize, obs: (f64, f64)) {
-        self.add(obs, -1.0);
+    fn pop(&mut self, row: usize, obs: (f64, f64)) {
+        self.add(row, obs, -1.0);
+        self.anchor_left |= self.anchor.is_some() && row == self.anchor_row;
+    }
+
+    fn wants_rebuild(&self) -> bool {
+        self.anchor_left
     }
 
     fn value(&self, count: usize, _newest: (f64, f64)) -> f64 {
@@ -539,7 +575,9 @@ impl<'a> Accumulator<Pair<'a>> for CoMoments {
                 if count < 2 || yy == 0.0 || xx == 0.0 {
                     f64::NAN
                 } else {
-                    (xy / (yy * xx).sqrt()).clamp(-1.0, 1.0)
+                    // Two roots, not the root of a product: tiny or huge variances neither
+                    // underflow nor overflow.
+                    (xy / (yy.sqrt() * xx.sqrt())).clamp(-1.0, 1.0)
                 }
             }
             CoMomentOutput::Beta => {
@@ -623,6 +661,9 @@ pub enum OrderOutput {
     Quantile(f64),
     /// Share of the window's observations at or below the newest one.
     PercentileRank,
+    /// Median absolute deviation from the window's median (unscaled), O(log² w):
+    /// see [`OrderStats::mad`].
+    Mad,
 }
 
 /// Order statistics of a window: a Fenwick tree counting the live observations by
@@ -691,6 +732,64 @@ impl OrderStats {
         total
     }
 
+    fn median(&self, count: usize) -> f64 {
+        if count % 2 == 1 {
+            self.kth(count / 2 + 1)
+        } else {
+            // Halve first: the mean of two finite values can not overflow.
+            self.kth(count / 2) / 2.0 + self.kth(count / 2 + 1) / 2.0
+        }
+    }
+
+    /// The median of |v - m| over the `count` live values v, m their median.
+    ///
+    /// No second structure: with the live values sorted a_1 <= .. <= a_c and
+    /// h = c / 2 (so a_h <= m <= a_{h+1}), the deviations are the union of two
+    /// ascending lists read straight off the tree, left(i) = m - a_{h+1-i} and
+    /// right(j) = a_{h+j} - m. The k-th smallest of two sorted lists is a binary
+    /// search over how many come from the left (O(log c) probes), each probe a
+    /// `kth` descent (O(log w)): O(log² w) per row, expanding windows included.
+    /// Float subtraction is monotone, so the lists stay sorted after rounding and
+    /// the result is bit-identical to `median(abs(w - median(w)))` in numpy.
+    fn mad(&self, count: usize) -> f64 {
+        let m = self.median(count);
+        if !m.is_finite() {
+            return f64::NAN;
+        }
+        let (h, r) = (count / 2, count - count / 2);
+        let left = |i: usize| m - self.kth(h + 1 - i);
+        let right = |j: usize| self.kth(h + j) - m;
+        // The k-th smallest deviation, k = ceil(c / 2): take i from the left and
+        // k - i from the right, with i the first split whose next left deviation
+        // is not below the last right one taken.
+        let k = count.div_ceil(2);
+        let (mut lo, mut hi) = (k.saturating_sub(r), k.min(h));
+        while lo < hi {
+            let i = lo + (hi - lo) / 2;
+            if left(i + 1) < right(k - i) {
+                lo = i + 1;
+            } else {
+                hi = i;
+            }
+        }
+        let (i, j) = (lo, k - lo);
+        let kth = match (i, j) {
+            (0, _) => right(j),
+            (_, 0) => left(i),
+            _ => left(i).max(right(j)),
+        };
+        if count % 2 == 1 {
+            return kth;
+        }
+        // Even count: average with the (k+1)-th, the smaller of the two next in line.
+        let next = match (i < h, j < r) {
+            (true, true) => left(i + 1).min(right(j + 1)),
+            (true, false) => left(i + 1),
+            _ => right(j + 1),
+        };
+        kth / 2.0 + next / 2.0
+    }
+
     fn quantile(&self, count: usize, q: f64) -> f64 {
         let position = q * (count - 1) as f64;
         let below = position.floor();
@@ -746,14 +845,8 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
             return f64::NAN;
         }
         match self.output {
-            OrderOutput::Median => {
-                if count % 2 == 1 {
-                    self.kth(count / 2 + 1)
-                } else {
-                    // Halve first: the mean of two finite values can not overflow.
-                    self.kth(count / 2) / 2.0 + self.kth(count / 2 + 1) / 2.0
-                }
-            }
+            OrderOutput::Median => self.median(count),
+            OrderOutput::Mad => self.mad(count),
             OrderOutput::Quantile(q) => self.quantile(count, q),
             OrderOutput::PercentileRank => {
                 if newest.is_nan() {
@@ -860,6 +953,33 @@ mod tests {
                     let expected = if frac == 0.0 { v[lo] } else { v[lo] + (v[lo + 1] - v[lo]) * frac };
                     assert_eq!(out[i], expected, "w={w} q={q} i={i}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn mad_matches_sorting_with_ties_and_nan() {
+        let x: Vec<f64> = (0..400)
+            .map(|i| if i % 17 == 5 { f64::NAN } else { ((i * 53) % 29) as f64 - 0.5 * ((i * 7) % 5) as f64 })
+            .collect();
+        let lane: &[f64] = &x;
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 { v[n / 2] } else { v[n / 2 - 1] / 2.0 + v[n / 2] / 2.0 }
+        };
+        for w in [1usize, 2, 3, 4, 7, 10, 33, 400] {
+            let mut out = vec![0.0; x.len()];
+            run(&lane, &Window::Rows(w), 1, &mut OrderStats::new(OrderOutput::Mad), &mut out);
+            for i in 0..x.len() {
+                let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i].iter().copied().filter(|v| !v.is_nan()).collect();
+                if v.is_empty() {
+                    assert!(out[i].is_nan());
+                    continue;
+                }
+                let m = median(&mut v);
+                let mut dev: Vec<f64> = v.iter().map(|a| (a - m).abs()).collect();
+                assert_eq!(out[i], median(&mut dev), "w={w} i={i}");
             }
         }
     }

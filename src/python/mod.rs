@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod common;
 mod error;
 mod events;
 mod rolling;
@@ -12,6 +13,7 @@ mod valuation;
 mod _core {
     use super::*;
 
+    #[allow(non_upper_case_globals)]
     #[pymodule_export]
     const __version__: &str = env!("CARGO_PKG_VERSION");
 
