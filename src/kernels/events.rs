@@ -558,3 +558,4 @@ mod tests {
         assert_eq!(rows, vec![NO_ROW, NO_ROW]);
     }
 }
+
