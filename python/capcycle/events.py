@@ -716,8 +716,8 @@ def event_study(
         stat_cols: pd.Index = pd.MultiIndex.from_product([names, list(_STATS)], names=["series", "stat"])
     else:
         path_cols, stat_cols = aligned, pd.Index(list(_STATS), name="stat")
-    paths = pd.DataFrame(raw_paths, index=offsets, columns=path_cols)
-    summary = pd.DataFrame(raw_summary, index=offsets, columns=stat_cols)
+    paths = pd.DataFrame(raw_paths, index=offsets, columns=path_cols, copy=False)  # fresh from Rust: no copy
+    summary = pd.DataFrame(raw_summary, index=offsets, columns=stat_cols, copy=False)
     study = EventStudy(paths=paths, summary=summary, events=aligned, requested=requested, rows=rows,
                        days=days, values=values, names=names, is_frame=is_frame, before=before,
                        after=after, unit=unit, kind=kind, align=align, index=index)
