@@ -313,20 +313,6 @@ def test_read_only_cache(server: Server, tmp_path: Path, monkeypatch: pytest.Mon
     assert cache_files(tmp_path) == []
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores permissions")
-def test_read_only_cache_for_real(server: Server, tmp_path: Path) -> None:
-    server.routes["/fred?id=DFF"] = send(DFF_CSV)
-    folder = tmp_path / "cache" / "fred"
-    folder.mkdir(parents=True)
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(data.CacheWriteError, match="not writable"):
-            data.fred("DFF")
-    finally:
-        folder.chmod(0o700)
-    assert cache_files(tmp_path) == []
-
-
 def test_full_disk_keeps_the_old_file(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     server.routes["/fred?id=DFF"] = send(DFF_CSV)
     data.fred("DFF")

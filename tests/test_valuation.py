@@ -232,20 +232,13 @@ def test_property_matches_reference(x, window, data):
     _matches_reference(x, window, data)
 
 
-def _require_slow(request):
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("10,000-case property run: select it with `pytest -m slow`")
-
-
 @pytest.mark.slow
-def test_property_no_look_ahead_slow(request):
-    _require_slow(request)
+def test_property_no_look_ahead_slow():
     settings(max_examples=10_000)(given(case=look_ahead_case())(_no_look_ahead))()
 
 
 @pytest.mark.slow
-def test_property_matches_reference_slow(request):
-    _require_slow(request)
+def test_property_matches_reference_slow():
     settings(max_examples=10_000)(given(x=series_st, window=window_st, data=st.data())(_matches_reference))()
 
 
