@@ -15,16 +15,22 @@ const CELLS_PER_SIGNAL_CHECK: usize = 1 << 22;
 
 /// A non-negative integer argument as usize.
 pub fn non_negative(name: &str, value: i64) -> PyResult<usize> {
-    usize::try_from(value).map_err(|_| PyValueError::new_err(format!("{name}: must be >= 0, got {value}")))
+    usize::try_from(value)
+        .map_err(|_| PyValueError::new_err(format!("{name}: must be >= 0, got {value}")))
 }
 
 /// The window: `window` rows, or, with `times`, a duration of `window` time units.
 pub fn window_of<'a>(window: i64, times: Option<&'a [i64]>) -> PyResult<Window<'a>> {
     if window < 1 {
-        return Err(PyValueError::new_err(format!("window: must be >= 1, got {window}")));
+        return Err(PyValueError::new_err(format!(
+            "window: must be >= 1, got {window}"
+        )));
     }
     Ok(match times {
-        Some(times) => Window::Span { times, span: window },
+        Some(times) => Window::Span {
+            times,
+            span: window,
+        },
         None => Window::Rows(non_negative("window", window)?),
     })
 }
@@ -43,14 +49,20 @@ pub fn lane<'a>(x: &'a PyReadonlyArray1<'_, f64>) -> Cow<'a, [f64]> {
 }
 
 /// Run a 1-D kernel without the GIL into a new array of `len` values.
-pub fn fill_1d<'py, F>(py: Python<'py>, len: usize, kernel: F) -> PyResult<Bound<'py, PyArray1<f64>>>
+pub fn fill_1d<'py, F>(
+    py: Python<'py>,
+    len: usize,
+    kernel: F,
+) -> PyResult<Bound<'py, PyArray1<f64>>>
 where
     F: FnOnce(&mut [f64]) + Send,
 {
     let out = PyArray1::<f64>::zeros(py, len, false);
     {
         let mut guard = out.readwrite();
-        let dest = guard.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let dest = guard
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         py.detach(|| kernel(dest));
     }
     py.check_signals()?;

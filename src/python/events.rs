@@ -59,7 +59,13 @@ fn event_source_rows<'py>(
         let src = events::source_rows(&time, &rows, &offsets, unit)?;
         let flat: Vec<i64> = src
             .into_iter()
-            .map(|j| if j == events::NO_ROW { -1 } else { i64::try_from(j).unwrap_or(-1) })
+            .map(|j| {
+                if j == events::NO_ROW {
+                    -1
+                } else {
+                    i64::try_from(j).unwrap_or(-1)
+                }
+            })
             .collect();
         // event-major flat = Fortran order of (offsets, events)
         use ndarray::ShapeBuilder;

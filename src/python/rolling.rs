@@ -27,7 +27,11 @@ fn rolling_1d<'py>(
     let stat = Stat::parse(stat, non_negative("ddof", ddof)?, q)?;
     let times = times_vec(times);
     let values = lane(&x);
-    let spec = RollingSpec::new(window_of(window, times.as_deref())?, non_negative("min_periods", min_periods)?, values.len())?;
+    let spec = RollingSpec::new(
+        window_of(window, times.as_deref())?,
+        non_negative("min_periods", min_periods)?,
+        values.len(),
+    )?;
     fill_1d(py, values.len(), |out| spec.apply(stat, &values, out))
 }
 
@@ -48,8 +52,14 @@ fn rolling_2d<'py>(
     let stat = Stat::parse(stat, non_negative("ddof", ddof)?, q)?;
     let times = times_vec(times);
     let input = x.as_array();
-    let spec = RollingSpec::new(window_of(window, times.as_deref())?, non_negative("min_periods", min_periods)?, input.nrows())?;
-    fill_2d(py, input, |_, columns, out| map_columns(columns, out, |lane, dest| spec.apply(stat, lane, dest)))
+    let spec = RollingSpec::new(
+        window_of(window, times.as_deref())?,
+        non_negative("min_periods", min_periods)?,
+        input.nrows(),
+    )?;
+    fill_2d(py, input, |_, columns, out| {
+        map_columns(columns, out, |lane, dest| spec.apply(stat, lane, dest))
+    })
 }
 
 /// Rolling cov/corr/beta of two 1-D arrays.
@@ -69,9 +79,15 @@ fn rolling_pair_1d<'py>(
     let stat = PairStat::parse(stat, non_negative("ddof", ddof)?)?;
     let times = times_vec(times);
     let (y_values, x_values) = (lane(&y), lane(&x));
-    let spec = RollingSpec::new(window_of(window, times.as_deref())?, non_negative("min_periods", min_periods)?, y_values.len())?;
+    let spec = RollingSpec::new(
+        window_of(window, times.as_deref())?,
+        non_negative("min_periods", min_periods)?,
+        y_values.len(),
+    )?;
     spec.expect_len("x", x_values.len())?;
-    fill_1d(py, y_values.len(), |out| spec.apply_pair(stat, &y_values, &x_values, out))
+    fill_1d(py, y_values.len(), |out| {
+        spec.apply_pair(stat, &y_values, &x_values, out)
+    })
 }
 
 /// Rolling cov/corr/beta of each column of a 2-D `y` with the matching column of a
@@ -92,7 +108,11 @@ fn rolling_pair_2d<'py>(
     let stat = PairStat::parse(stat, non_negative("ddof", ddof)?)?;
     let times = times_vec(times);
     let y_view = y.as_array();
-    let spec = RollingSpec::new(window_of(window, times.as_deref())?, non_negative("min_periods", min_periods)?, y_view.nrows())?;
+    let spec = RollingSpec::new(
+        window_of(window, times.as_deref())?,
+        non_negative("min_periods", min_periods)?,
+        y_view.nrows(),
+    )?;
     if let Ok(x2) = x.extract::<PyReadonlyArray2<'py, f64>>() {
         if x2.shape() != y.shape() {
             return Err(PyValueError::new_err(format!(
@@ -104,20 +124,28 @@ fn rolling_pair_2d<'py>(
         let x_view = x2.as_array();
         fill_2d(py, y_view, |first, columns, out| {
             let x_columns = x_view.slice(ndarray::s![.., first..first + columns.ncols()]);
-            map_column_pairs(columns, Some(XLanes::PerColumn(x_columns)), out, |yl, xl, dest| {
-                spec.apply_pair(stat, yl, xl, dest)
-            })
+            map_column_pairs(
+                columns,
+                Some(XLanes::PerColumn(x_columns)),
+                out,
+                |yl, xl, dest| spec.apply_pair(stat, yl, xl, dest),
+            )
         })
     } else if let Ok(x1) = x.extract::<PyReadonlyArray1<'py, f64>>() {
         spec.expect_len("x", x1.len())?;
         let x_view = x1.as_array();
         fill_2d(py, y_view, |_, columns, out| {
-            map_column_pairs(columns, Some(XLanes::Shared(x_view)), out, |yl, xl, dest| {
-                spec.apply_pair(stat, yl, xl, dest)
-            })
+            map_column_pairs(
+                columns,
+                Some(XLanes::Shared(x_view)),
+                out,
+                |yl, xl, dest| spec.apply_pair(stat, yl, xl, dest),
+            )
         })
     } else {
-        Err(PyValueError::new_err("x: must be a 1-D or 2-D float64 array"))
+        Err(PyValueError::new_err(
+            "x: must be a 1-D or 2-D float64 array",
+        ))
     }
 }
 

@@ -25,7 +25,9 @@ fn spec_of(
     ddof: i64,
 ) -> PyResult<ValuationSpec> {
     let span = Span::parse(kind, window)?;
-    let min_periods = min_periods.map(|mp| non_negative("min_periods", mp)).transpose()?;
+    let min_periods = min_periods
+        .map(|mp| non_negative("min_periods", mp))
+        .transpose()?;
     let spec = ValuationSpec::new(
         span,
         Center::parse(center)?,
@@ -72,9 +74,19 @@ fn valuation_zscore_2d<'py>(
     ddof: i64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let input = x.as_array();
-    let spec = spec_of(input.nrows(), kind, window, center, scale, min_periods, ddof)?;
+    let spec = spec_of(
+        input.nrows(),
+        kind,
+        window,
+        center,
+        scale,
+        min_periods,
+        ddof,
+    )?;
     check_has_values("x", input.iter())?;
-    fill_2d(py, input, |_, columns, out| map_columns(columns, out, |lane, dest| spec.zscore(lane, dest)))
+    fill_2d(py, input, |_, columns, out| {
+        map_columns(columns, out, |lane, dest| spec.zscore(lane, dest))
+    })
 }
 
 /// The centre and scale lines of a 1-D array: `(center, scale)`.
@@ -98,8 +110,12 @@ fn valuation_center_scale_1d<'py>(
     let spread = PyArray1::<f64>::zeros(py, values.len(), false);
     {
         let (mut c_guard, mut s_guard) = (centre.readwrite(), spread.readwrite());
-        let c = c_guard.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let s = s_guard.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let c = c_guard
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let s = s_guard
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         py.detach(|| spec.center_scale(&values, c, s));
     }
     Ok((centre, spread))
