@@ -289,13 +289,17 @@ def test_native_module_validates_too():
     from capcycle import _core
 
     with pytest.raises(ValueError, match="window"):
-        _core.rolling_1d(np.ones(3), "mean", 0, 0)
+        _core.rolling(np.ones(3), "mean", 0, 0)
     with pytest.raises(ValueError, match="stat"):
-        _core.rolling_1d(np.ones(3), "mode", 2, 1)
+        _core.rolling(np.ones(3), "mode", 2, 1)
     with pytest.raises(ValueError, match="times"):
-        _core.rolling_1d(np.ones(3), "mean", 2, 1, times=np.array([3, 2, 1]))
+        _core.rolling(np.ones(3), "mean", 2, 1, times=np.array([3, 2, 1]))
     with pytest.raises(ValueError, match="min_periods"):
-        _core.rolling_2d(np.ones((3, 2)), "mean", 2, -1)
+        _core.rolling(np.ones((3, 2)), "mean", 2, -1)
+    with pytest.raises(TypeError, match="x: must be a 1-D or 2-D float64 array"):
+        _core.rolling(np.ones((2, 2, 2)), "mean", 2, 1)
+    with pytest.raises(ValueError, match="x: a 2-D x needs a 2-D y"):
+        _core.rolling_pair(np.ones(3), np.ones((3, 2)), "corr", 2, 2)
 
 
 # --- threads: bit-identical whatever the parallelism

@@ -649,9 +649,15 @@ impl<'a> Accumulator<Pair<'a>> for CoMoments {
                 if count < 2 || yy == 0.0 || xx == 0.0 {
                     f64::NAN
                 } else {
-                    // Two roots, not the root of a product: tiny or huge variances neither
-                    // underflow nor overflow.
-                    (xy / (yy.sqrt() * xx.sqrt())).clamp(-1.0, 1.0)
+                    // One root of the product rounds once (a perfect fit gives exactly 1); two
+                    // roots only where the product would under- or overflow.
+                    let product = yy * xx;
+                    let norm = if product.is_normal() {
+                        product.sqrt()
+                    } else {
+                        yy.sqrt() * xx.sqrt()
+                    };
+                    (xy / norm).clamp(-1.0, 1.0)
                 }
             }
             CoMomentOutput::Beta => {
