@@ -199,7 +199,7 @@ pub trait Accumulator<L: Lane> {
         false
     }
     /// The statistic over the `count` observations in the window; `newest` is row i's.
-    fn value(&self, count: usize, newest: L::Obs) -> f64;
+    fn value(&mut self, count: usize, newest: L::Obs) -> f64;
 }
 
 /// Run `acc` over every row of `lane`, writing one output per row into `out`.
@@ -471,7 +471,7 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for Moments {
         self.drifted
     }
 
-    fn value(&self, count: usize, newest: f64) -> f64 {
+    fn value(&mut self, count: usize, newest: f64) -> f64 {
         self.evaluate(self.output, count, newest)
     }
 }
@@ -632,7 +632,7 @@ impl<'a> Accumulator<Pair<'a>> for CoMoments {
         self.drifted
     }
 
-    fn value(&self, count: usize, _newest: (f64, f64)) -> f64 {
+    fn value(&mut self, count: usize, _newest: (f64, f64)) -> f64 {
         if count == 0 || self.infinite > 0 {
             return f64::NAN;
         }
@@ -728,7 +728,7 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for Extremum {
         }
     }
 
-    fn value(&self, count: usize, _newest: f64) -> f64 {
+    fn value(&mut self, count: usize, _newest: f64) -> f64 {
         match self.deque.front() {
             Some(&(_, v)) if count > 0 => v,
             _ => f64::NAN,
@@ -789,8 +789,35 @@ pub struct OrderStats {
     /// Fenwick tree of `live`, padded to a power of two so the descent needs no
     /// bounds test (and compiles without branches).
     tree: Vec<u32>,
+    /// (key, row - base) of the ranked rows, in rank order; `fresh` and `merged`
+    /// are the buffers a reset merges through.
     scratch: Vec<(u64, u32)>,
+    fresh: Vec<(u64, u32)>,
+    merged: Vec<(u64, u32)>,
+    /// One past the last ranked row, once rows are ranked.
+    ranked_end: Option<usize>,
+    /// The last selected live rank, kept in step with pushes and pops.
+    cursor: Option<Cursor>,
+    /// Whether pushes and pops update the tree. Medians and quantiles follow the
+    /// cursor and rebuild the tree in O(w) only when a selection needs it; a second
+    /// such need within a block turns updates on (O(log w) a step, the worst case).
+    eager: bool,
+    tree_valid: bool,
+    misses: usize,
 }
+
+/// A live rank and its position among the live values (1-based): the median of the
+/// next window is a step or two away, found by a short scan of `live` instead of a
+/// descent of the tree.
+#[derive(Clone, Copy, Debug)]
+struct Cursor {
+    rank: usize,
+    position: usize,
+}
+
+/// The longest scan of `live` before a selection falls back to the tree, so a step
+/// stays O(log w) in the worst case; about half the ranked rows are live.
+const SCAN: usize = 32;
 
 impl OrderStats {
     pub fn new(output: OrderOutput) -> Self {
@@ -802,6 +829,13 @@ impl OrderStats {
             live: Vec::new(),
             tree: Vec::new(),
             scratch: Vec::new(),
+            fresh: Vec::new(),
+            merged: Vec::new(),
+            ranked_end: None,
+            cursor: None,
+            eager: !matches!(output, OrderOutput::Median | OrderOutput::Quantile(_)),
+            tree_valid: false,
+            misses: 0,
         }
     }
 
@@ -840,12 +874,94 @@ impl OrderStats {
             .unwrap_or(f64::NAN)
     }
 
-    /// The smallest live value above rank `rank`: a short scan, since about half
-    /// the ranked rows are live at any time.
-    fn next_live(&self, rank: usize) -> f64 {
-        (rank + 1..self.live.len())
+    /// The Fenwick tree of `live`, in O(ranks).
+    fn build_tree(&mut self) {
+        self.tree.clear();
+        self.tree.resize(self.live.len().next_power_of_two() + 1, 0);
+        for (rank, &live) in self.live.iter().enumerate() {
+            self.tree[rank + 1] = live as u32;
+        }
+        for i in 1..self.tree.len() {
+            let parent = i + (i & i.wrapping_neg());
+            if parent < self.tree.len() {
+                self.tree[parent] += self.tree[i];
+            }
+        }
+        self.tree_valid = true;
+    }
+
+    /// `kth_rank` for a selection the cursor could not make (see `eager`).
+    fn kth_rank_from_tree(&mut self, k: usize) -> usize {
+        if !self.eager {
+            self.misses += 1;
+            // The first miss of a block is the reset's own; a second means the
+            // cursor is not keeping up: keep the tree current from now on.
+            self.eager = self.misses > 1;
+        }
+        if !self.tree_valid {
+            self.build_tree();
+        }
+        self.kth_rank(k)
+    }
+
+    /// The first live rank above `rank`, within `SCAN` slots.
+    #[inline]
+    fn live_above(&self, rank: usize) -> Option<usize> {
+        let end = (rank + 1 + SCAN).min(self.live.len());
+        (rank + 1..end).find(|&r| self.live[r])
+    }
+
+    /// The last live rank below `rank`, within `SCAN` slots.
+    #[inline]
+    fn live_below(&self, rank: usize) -> Option<usize> {
+        (rank.saturating_sub(SCAN)..rank)
+            .rev()
             .find(|&r| self.live[r])
-            .map_or(f64::NAN, |r| self.sorted[r])
+    }
+
+    /// The rank of the k-th smallest live value (1-based): from the cursor when it
+    /// is a few short scans away, else by the tree.
+    fn select(&mut self, k: usize) -> usize {
+        if let Some(mut cursor) = self.cursor.filter(|c| c.position.abs_diff(k) <= 4) {
+            while cursor.position != k {
+                let next = if cursor.position < k {
+                    self.live_above(cursor.rank)
+                } else {
+                    self.live_below(cursor.rank)
+                };
+                match next {
+                    Some(rank) if cursor.position < k => {
+                        cursor = Cursor {
+                            rank,
+                            position: cursor.position + 1,
+                        }
+                    }
+                    Some(rank) => {
+                        cursor = Cursor {
+                            rank,
+                            position: cursor.position - 1,
+                        }
+                    }
+                    None => break,
+                }
+            }
+            if cursor.position == k {
+                self.cursor = Some(cursor);
+                return cursor.rank;
+            }
+        }
+        let rank = self.kth_rank_from_tree(k);
+        self.cursor = Some(Cursor { rank, position: k });
+        rank
+    }
+
+    /// The (k+1)-th smallest live value, given the rank of the k-th.
+    fn after(&mut self, rank: usize, k: usize) -> f64 {
+        let next = match self.live_above(rank) {
+            Some(next) => next,
+            None => self.kth_rank_from_tree(k + 1),
+        };
+        self.sorted.get(next).copied().unwrap_or(f64::NAN)
     }
 
     /// How many live values have rank <= `rank`.
@@ -859,13 +975,23 @@ impl OrderStats {
         total
     }
 
-    fn median(&self, count: usize) -> f64 {
+    fn median(&mut self, count: usize) -> f64 {
+        if count % 2 == 1 {
+            let middle = self.select(count / 2 + 1);
+            self.sorted[middle]
+        } else {
+            // Halve first: the mean of two finite values can not overflow.
+            let lower = self.select(count / 2);
+            self.sorted[lower] / 2.0 + self.after(lower, count / 2) / 2.0
+        }
+    }
+
+    /// The median without moving the cursor (for the MAD's searches).
+    fn median_at_rest(&self, count: usize) -> f64 {
         if count % 2 == 1 {
             self.kth(count / 2 + 1)
         } else {
-            // Halve first: the mean of two finite values can not overflow.
-            let lower = self.kth_rank(count / 2);
-            self.sorted[lower] / 2.0 + self.next_live(lower) / 2.0
+            self.kth(count / 2) / 2.0 + self.kth(count / 2 + 1) / 2.0
         }
     }
 
@@ -880,7 +1006,7 @@ impl OrderStats {
     /// Float subtraction is monotone, so the lists stay sorted after rounding and
     /// the result is bit-identical to `median(abs(w - median(w)))` in numpy.
     fn mad(&self, count: usize) -> f64 {
-        let m = self.median(count);
+        let m = self.median_at_rest(count);
         if !m.is_finite() {
             return f64::NAN;
         }
@@ -918,16 +1044,16 @@ impl OrderStats {
         kth / 2.0 + next / 2.0
     }
 
-    fn quantile(&self, count: usize, q: f64) -> f64 {
+    fn quantile(&mut self, count: usize, q: f64) -> f64 {
         let position = q * (count - 1) as f64;
         let below = position.floor();
         let fraction = position - below;
-        let low_rank = self.kth_rank(below as usize + 1);
+        let low_rank = self.select(below as usize + 1);
         let low = self.sorted[low_rank];
         if fraction == 0.0 {
             return low;
         }
-        low + (self.next_live(low_rank) - low) * fraction
+        low + (self.after(low_rank, below as usize + 1) - low) * fraction
     }
 }
 
@@ -937,16 +1063,46 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
     }
 
     fn reset(&mut self, lane: &L, start: usize, now: usize, end: usize) {
-        // Rows until the next reset lie in start..end: rank exactly those, sorting
+        self.cursor = None;
+        // Rows until the next reset lie in start..end: rank exactly those, by
         // integer keys that order like the floats (ties in any fixed order: a rank
-        // only has to be unique).
-        self.base = start;
-        self.scratch.clear();
-        self.scratch.extend((start..end).filter_map(|j| {
+        // only has to be unique). Rows ranked last time (start..now) are still in
+        // order: keep them and merge in the sorted new rows, so each row is sorted
+        // once, not twice.
+        let reuse = self.ranked_end == Some(now) && start >= self.base;
+        let fresh_from = if reuse { now } else { start };
+        self.fresh.clear();
+        self.fresh.extend((fresh_from..end).filter_map(|j| {
             let x = lane.obs(j);
             (!x.is_nan()).then(|| (order_key(x), (j - start) as u32))
         }));
-        self.scratch.sort_unstable_by_key(|&(key, _)| key);
+        self.fresh.sort_unstable_by_key(|&(key, _)| key);
+        if reuse {
+            let shift = (start - self.base) as u32;
+            let mut kept = self
+                .scratch
+                .iter()
+                .filter(|e| e.1 >= shift)
+                .map(|&(k, o)| (k, o - shift))
+                .peekable();
+            let mut fresh = self.fresh.iter().copied().peekable();
+            self.merged.clear();
+            while let (Some(a), Some(b)) = (kept.peek(), fresh.peek()) {
+                if a.0 <= b.0 {
+                    self.merged.push(*a);
+                    kept.next();
+                } else {
+                    self.merged.push(*b);
+                    fresh.next();
+                }
+            }
+            self.merged.extend(kept.chain(fresh));
+            std::mem::swap(&mut self.scratch, &mut self.merged);
+        } else {
+            std::mem::swap(&mut self.scratch, &mut self.fresh);
+        }
+        self.base = start;
+        self.ranked_end = Some(end);
         self.rank_of.clear();
         self.rank_of.resize(end - start, u32::MAX);
         self.sorted.clear();
@@ -954,7 +1110,7 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
             self.rank_of[offset as usize] = rank as u32;
             self.sorted.push(from_order_key(key));
         }
-        // Load the window's rows and build the tree from them in O(m), not by m pushes.
+        // Load the window's rows; the tree is built from them in O(m), not by m pushes.
         let ranks = self.sorted.len();
         self.live.clear();
         self.live.resize(ranks, false);
@@ -963,16 +1119,10 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
                 self.live[rank as usize] = true;
             }
         }
-        self.tree.clear();
-        self.tree.resize(ranks.next_power_of_two() + 1, 0);
-        for (rank, &live) in self.live.iter().enumerate() {
-            self.tree[rank + 1] = live as u32;
-        }
-        for i in 1..self.tree.len() {
-            let parent = i + (i & i.wrapping_neg());
-            if parent < self.tree.len() {
-                self.tree[parent] += self.tree[i];
-            }
+        self.misses = 0;
+        self.tree_valid = false;
+        if self.eager {
+            self.build_tree();
         }
     }
 
@@ -980,17 +1130,44 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
     fn push(&mut self, row: usize, _x: f64) {
         let rank = self.rank_of[row - self.base];
         self.live[rank as usize] = true;
-        self.update(rank, 1);
+        if self.eager {
+            self.update(rank, 1);
+        } else {
+            self.tree_valid = false;
+        }
+        if let Some(cursor) = self.cursor.as_mut() {
+            cursor.position += usize::from((rank as usize) < cursor.rank);
+        }
     }
 
     #[inline]
     fn pop(&mut self, row: usize, _x: f64) {
-        let rank = self.rank_of[row - self.base];
-        self.live[rank as usize] = false;
-        self.update(rank, -1);
+        let rank = self.rank_of[row - self.base] as usize;
+        self.live[rank] = false;
+        if self.eager {
+            self.update(rank as u32, -1);
+        } else {
+            self.tree_valid = false;
+        }
+        if let Some(cursor) = self.cursor {
+            self.cursor = if rank < cursor.rank {
+                Some(Cursor {
+                    position: cursor.position - 1,
+                    ..cursor
+                })
+            } else if rank == cursor.rank {
+                // Its value left: the next live value takes its position.
+                self.live_above(rank).map(|next| Cursor {
+                    rank: next,
+                    ..cursor
+                })
+            } else {
+                Some(cursor)
+            };
+        }
     }
 
-    fn value(&self, count: usize, newest: f64) -> f64 {
+    fn value(&mut self, count: usize, newest: f64) -> f64 {
         if count == 0 {
             return f64::NAN;
         }
