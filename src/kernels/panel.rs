@@ -22,7 +22,7 @@ const GROUP: usize = 16;
 fn columns_of<'a>(block: ArrayView2<'a, f64>, buffer: &'a mut Vec<f64>) -> Vec<&'a [f64]> {
     let rows = block.nrows();
     let borrowed: Option<Vec<&'a [f64]>> = (0..block.ncols())
-        .map(|j| block.clone().index_axis_move(Axis(1), j).to_slice())
+        .map(|j| block.index_axis_move(Axis(1), j).to_slice())
         .collect();
     if let Some(columns) = borrowed {
         return columns;

@@ -389,13 +389,9 @@ pub fn reduce_many(values: &[f64], stats: &[Stat], out: &mut [f64]) {
         if !x.is_nan() {
             Accumulator::<&[f64]>::push(&mut moments, row, x);
             count += 1;
-            // NaN-free here, so these comparisons are total.
-            if !(x >= low) {
-                low = x;
-            }
-            if !(x <= high) {
-                high = x;
-            }
+            // `low`/`high` start as NaN, which f64::min/max skip.
+            low = low.min(x);
+            high = high.max(x);
         }
     }
     let needs_order = stats

@@ -133,6 +133,9 @@ impl Iterator for Starts<'_> {
 pub trait Lane: Sync {
     type Obs: Copy;
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     fn obs(&self, i: usize) -> Self::Obs;
     /// An observation counts when nothing in it is NaN.
     fn counts(obs: Self::Obs) -> bool;
@@ -486,7 +489,7 @@ impl Moments {
             MomentOutput::Std { ddof } => self.var(count, ddof).sqrt(),
             MomentOutput::Zscore { ddof } => {
                 let std = self.var(count, ddof).sqrt();
-                if !newest.is_finite() || !(std > 0.0) {
+                if !newest.is_finite() || std.is_nan() || std <= 0.0 {
                     return f64::NAN;
                 }
                 // Centre in anchored units so a 1e9 offset costs no digits.
