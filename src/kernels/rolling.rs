@@ -373,6 +373,34 @@ pub fn reduce(values: &[f64], stat: Stat) -> f64 {
 /// for every order statistic. The "newest" value (z-score, percentile rank) is the
 /// last element. Serves the cross-event statistics and full-sample valuation.
 pub fn reduce_many(values: &[f64], stats: &[Stat], out: &mut [f64]) {
+    let squares = stats
+        .iter()
+        .any(|s| matches!(s, Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. }));
+    let exponent = if squares {
+        squaring_exponent(values)
+    } else {
+        0
+    };
+    if exponent != 0 {
+        // As in `RollingSpec::apply`: squares of this sample would leave f64's range;
+        // compute on it scaled by 2^exponent (exact) and scale each result back by
+        // the power of x's unit it carries.
+        let scaled: Vec<f64> = values.iter().map(|v| scale(*v, exponent)).collect();
+        reduce_many_unscaled(&scaled, stats, out);
+        for (value, stat) in out.iter_mut().zip(stats) {
+            let power = match stat {
+                Stat::Count | Stat::Zscore { .. } | Stat::PercentileRank => 0,
+                Stat::Var { .. } => 2,
+                _ => 1,
+            };
+            *value = scale(*value, -power * exponent);
+        }
+        return;
+    }
+    reduce_many_unscaled(values, stats, out)
+}
+
+fn reduce_many_unscaled(values: &[f64], stats: &[Stat], out: &mut [f64]) {
     let newest = values.last().copied().unwrap_or(f64::NAN);
     // Squares only when a statistic needs them (see `Moments::add`).
     let squares = stats
@@ -552,6 +580,20 @@ mod tests {
             let corr =
                 rolling_pair(&x, &[1.0, 2.0, 3.0], Window::Rows(3), 3, PairStat::Corr).unwrap()[2];
             assert!(corr > 0.98 && corr < 1.0);
+        }
+    }
+
+    #[test]
+    fn full_sample_std_of_extreme_magnitudes() {
+        for magnitude in [1e-300, 1e300] {
+            let x = [magnitude, 2.0 * magnitude, 4.0 * magnitude];
+            let expected = magnitude * (7.0f64 / 3.0).sqrt();
+            let std = reduce(&x, Stat::Std { ddof: 1 });
+            assert!(
+                (std - expected).abs() <= 1e-15 * expected,
+                "{std} vs {expected}"
+            );
+            assert_eq!(reduce(&x, Stat::Max), 4.0 * magnitude);
         }
     }
 
