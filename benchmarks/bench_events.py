@@ -35,23 +35,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 import capcycle
+from timing import best_of
 from capcycle.events import event_study
-
-
-def best_of(repeat: int, function: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def pandas_event_study(frame: pd.DataFrame, events: pd.DatetimeIndex, before: int, after: int):

@@ -12,25 +12,15 @@ rolling mean or sum). Needs `pip install ".[bench]"` and a release build.
 from __future__ import annotations
 
 import argparse
-import platform
-import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from capcycle import rolling
+from timing import best_of, machine
 
 WINDOW = 252
-
-
-def best_of(function: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def peers(stat: str, data: np.ndarray, other: np.ndarray) -> dict[str, Callable[[], object]]:
@@ -81,7 +71,7 @@ def main() -> None:
     import numbagg
     import polars
 
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(
         f"numpy {np.__version__}, pandas {pd.__version__}, bottleneck {bottleneck.__version__}, "
         f"numbagg {numbagg.__version__}, polars {polars.__version__}; window {WINDOW}, best of {args.repeat}\n"
@@ -94,7 +84,7 @@ def main() -> None:
             if nan_share:
                 data[rng.random(data.shape) < nan_share] = np.nan
             for stat in ("mean", "std", "corr", "median"):
-                timings = {name: best_of(call, args.repeat) for name, call in peers(stat, data, other).items()}
+                timings = {name: best_of(args.repeat, call) for name, call in peers(stat, data, other).items()}
                 ours = timings["capcycle"]
                 ratios = [
                     f"{timings[p] / ours:.1f}x" if p in timings else "-"
@@ -102,7 +92,7 @@ def main() -> None:
                 ]
                 print(f"| {label} | {nan_share:.0%} | {stat} | {ours:.3f} | " + " | ".join(ratios) + " |")
         target = np.empty_like(clean)
-        copy = best_of(lambda: np.copyto(target, clean), args.repeat)
+        copy = best_of(args.repeat, lambda: np.copyto(target, clean))
         print(f"| {label} | | np.copyto | {copy:.3f} | | | | |")
 
 

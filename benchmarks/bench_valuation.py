@@ -17,23 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 import capcycle
+from timing import best_of
 from capcycle import valuation
-
-
-def best_of(repeat: int, function: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def pandas_median_zscore(x: pd.Series | pd.DataFrame, window: int | str) -> pd.Series | pd.DataFrame:

@@ -218,6 +218,19 @@ def test_axis_1_rolls_along_rows():
     np.testing.assert_array_equal(rolling.mean(x, 4, axis=1), rolling.mean(x.T, 4).T)
 
 
+def test_long_lanes_run_in_chunks_with_the_same_answers():
+    # >= 2 x 65,536 rows: the lane is cut into fixed chunks run in parallel, each
+    # warm-started from its first row's window (src/kernels/rolling.rs `chunked`).
+    rng = np.random.default_rng(13)
+    index = pd.date_range("1900-01-01", periods=200_000, freq="h")
+    s = pd.Series(rng.normal(size=200_000) + 1e6, index=index)
+    s.iloc[rng.random(200_000) < 0.02] = np.nan
+    pd.testing.assert_series_equal(rolling.median(s, 100), s.rolling(100).median())
+    pd.testing.assert_series_equal(rolling.max(s, "3D"), s.rolling("3D").max())
+    pd.testing.assert_series_equal(rolling.std(s, 100), s.rolling(100).std(), rtol=1e-8)
+    pd.testing.assert_series_equal(rolling.quantile(s, "2D", q=0.9), s.rolling("2D").quantile(0.9))
+
+
 def test_empty_and_short_input():
     assert rolling.mean(np.array([]), 3).shape == (0,)
     assert rolling.std(np.empty((0, 3)), 2).shape == (0, 3)
@@ -289,13 +302,17 @@ def test_native_module_validates_too():
     from capcycle import _core
 
     with pytest.raises(ValueError, match="window"):
-        _core.rolling_1d(np.ones(3), "mean", 0, 0)
+        _core.rolling(np.ones(3), "mean", 0, 0)
     with pytest.raises(ValueError, match="stat"):
-        _core.rolling_1d(np.ones(3), "mode", 2, 1)
+        _core.rolling(np.ones(3), "mode", 2, 1)
     with pytest.raises(ValueError, match="times"):
-        _core.rolling_1d(np.ones(3), "mean", 2, 1, times=np.array([3, 2, 1]))
+        _core.rolling(np.ones(3), "mean", 2, 1, times=np.array([3, 2, 1]))
     with pytest.raises(ValueError, match="min_periods"):
-        _core.rolling_2d(np.ones((3, 2)), "mean", 2, -1)
+        _core.rolling(np.ones((3, 2)), "mean", 2, -1)
+    with pytest.raises(TypeError, match="x: must be a 1-D or 2-D float64 array"):
+        _core.rolling(np.ones((2, 2, 2)), "mean", 2, 1)
+    with pytest.raises(ValueError, match="x: a 2-D x needs a 2-D y"):
+        _core.rolling_pair(np.ones(3), np.ones((3, 2)), "corr", 2, 2)
 
 
 # --- threads: bit-identical whatever the parallelism

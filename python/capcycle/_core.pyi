@@ -7,20 +7,13 @@ import numpy.typing as npt
 __version__: str
 
 # --- rolling ---
-# `window` is a row count, or with `times` (sorted int64, e.g. ns) a duration in those units.
-def rolling_1d(
+# x: 1-D, or 2-D with time along axis 0. `window` is a row count, or with `times`
+# (sorted int64, e.g. ns) a duration in those units.
+def rolling(
     x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
     ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.float64]: ...
-def rolling_2d(
-    x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
-    ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
-) -> npt.NDArray[np.float64]: ...
-def rolling_pair_1d(
-    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
-    min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
-) -> npt.NDArray[np.float64]: ...
-def rolling_pair_2d(
+def rolling_pair(
     y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
     min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.float64]: ...

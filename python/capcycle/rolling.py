@@ -100,8 +100,7 @@ def _rolling(
         values = values.T
     span, periods, times = _window_args(window, min_periods, Adapted(values, adapted.index, adapted.wrap), "x")
     ddof = check_int(ddof, "ddof", minimum=0)
-    kernel = _core.rolling_1d if values.ndim == 1 else _core.rolling_2d
-    out = kernel(values, stat, span, periods, ddof=ddof, q=q, times=times)
+    out = _core.rolling(values, stat, span, periods, ddof=ddof, q=q, times=times)
     return adapted.wrap(out.T if along == 1 else out)
 
 
@@ -138,8 +137,7 @@ def _rolling_pair(
         )
     span, periods, times = _window_args(window, min_periods, a, names[0])
     ddof = check_int(ddof, "ddof", minimum=0)
-    kernel = _core.rolling_pair_1d if a.values.ndim == 1 else _core.rolling_pair_2d
-    return a.wrap(kernel(a.values, b.values, stat, span, periods, ddof=ddof, times=times))
+    return a.wrap(_core.rolling_pair(a.values, b.values, stat, span, periods, ddof=ddof, times=times))
 
 
 _PARAMETERS = """
@@ -286,117 +284,82 @@ def zscore(x: Any, window: Window, *, min_periods: int | None = None, ddof: int 
     return _rolling("zscore", x, window, min_periods, ddof, 0.5, axis)
 
 
-_PAIR_NOTES = """
+_PAIR_DOC = """{summary}
+
     Rows count only where both series are non-NaN. Two pandas inputs are aligned on
     their index (outer join) first; a 1-D second argument is broadcast against every
     column of a 2-D first one. The result has the type of the first argument.
+
+    Parameters
+    ----------
+    {first} : array-like, Series or DataFrame
+        {first_role}
+    {second} : array-like or Series
+        Same rows as ``{first}``; 1-D, or of ``{first}``'s shape.
+    window : int or str
+        Rows per window, or a fixed duration with a DatetimeIndex.
+    min_periods : int, optional
+        Fewest complete pairs for a result; default ``window`` (rows) or 1 (duration).{ddof}
+
+    Returns
+    -------
+    Same type as ``{first}``{returns}
+
+    Raises
+    ------
+    ValueError
+        Length or shape mismatch, bad ``window``/``min_periods``/``ddof``.
+    TypeError
+        Non-numeric input.
+
+    Examples
+    --------
+    >>> from capcycle import rolling
+{example}
 """
 
 
-def cov(
-    x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1
-) -> Any:
-    """Rolling covariance of ``x`` and ``y``.
-    {notes}
-    Parameters
-    ----------
-    x, y : array-like, Series or DataFrame
-        ``y`` has ``x``'s rows; 1-D or of ``x``'s shape.
-    window : int or str
-        Rows per window, or a fixed duration with a DatetimeIndex.
-    min_periods : int, optional
-        Fewest complete pairs for a result; default ``window`` (rows) or 1 (duration).
-    ddof : int, default 1
-        The divisor is ``pairs - ddof``.
+def _document_pair(summary: str, example: str, *, first: str = "x", second: str = "y", **parts: str) -> Any:
+    def decorate(function: Any) -> Any:
+        function.__doc__ = _PAIR_DOC.format(
+            summary=summary,
+            example=example,
+            first=first,
+            second=second,
+            first_role=parts.get("first_role", "The first series (2-D: one result per column)."),
+            ddof=parts.get("ddof", ""),
+            returns=parts.get("returns", ""),
+        )
+        return function
 
-    Returns
-    -------
-    Same type as ``x``
+    return decorate
 
-    Raises
-    ------
-    ValueError
-        Length or shape mismatch, bad ``window``/``min_periods``/``ddof``.
-    TypeError
-        Non-numeric input.
 
-    Examples
-    --------
-    >>> from capcycle import rolling
-    >>> rolling.cov([1.0, 2.0, 3.0], [2.0, 4.0, 7.0], 3).tolist()
-    [nan, nan, 2.5]
-    """
+@_document_pair(
+    "Rolling covariance of ``x`` and ``y``.",
+    "    >>> rolling.cov([1.0, 2.0, 3.0], [2.0, 4.0, 7.0], 3).tolist()\n    [nan, nan, 2.5]",
+    ddof="\n    ddof : int, default 1\n        The divisor is ``pairs - ddof``.",
+)
+def cov(x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1) -> Any:
     return _rolling_pair("cov", x, y, ("x", "y"), window, min_periods, ddof)
 
 
+@_document_pair(
+    "Rolling Pearson correlation of ``x`` and ``y``; NaN when either is constant.",
+    "    >>> rolling.corr([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 3).tolist()\n    [nan, nan, 1.0]",
+    ddof="\n    ddof : int, default 1\n        Accepted for symmetry with pandas; it cancels out of a correlation.",
+)
 def corr(x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1) -> Any:
-    """Rolling Pearson correlation of ``x`` and ``y``; NaN when either is constant.
-    {notes}
-    Parameters
-    ----------
-    x, y : array-like, Series or DataFrame
-        ``y`` has ``x``'s rows; 1-D or of ``x``'s shape.
-    window : int or str
-        Rows per window, or a fixed duration with a DatetimeIndex.
-    min_periods : int, optional
-        Fewest complete pairs for a result; default ``window`` (rows) or 1 (duration).
-    ddof : int, default 1
-        Accepted for symmetry with pandas; it cancels out of a correlation.
-
-    Returns
-    -------
-    Same type as ``x``
-
-    Raises
-    ------
-    ValueError
-        Length or shape mismatch, bad ``window``/``min_periods``/``ddof``.
-    TypeError
-        Non-numeric input.
-
-    Examples
-    --------
-    >>> from capcycle import rolling
-    >>> rolling.corr([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 3).tolist()
-    [nan, nan, 1.0]
-    """
     return _rolling_pair("corr", x, y, ("x", "y"), window, min_periods, ddof)
 
 
+@_document_pair(
+    "Rolling slope of ``y`` regressed on ``x``: cov(y, x) / var(x).",
+    "    >>> rolling.beta([2.0, 4.0, 7.0], [1.0, 2.0, 3.0], 3).tolist()\n    [nan, nan, 2.5]",
+    first="y",
+    second="x",
+    first_role="The dependent series (2-D: one beta per column).",
+    returns="; NaN where ``x`` is constant in the window.",
+)
 def beta(y: Any, x: Any, window: Window, *, min_periods: int | None = None) -> Any:
-    """Rolling slope of ``y`` regressed on ``x``: cov(y, x) / var(x).
-    {notes}
-    Parameters
-    ----------
-    y : array-like, Series or DataFrame
-        The dependent series (2-D: one beta per column).
-    x : array-like or Series
-        The regressor, 1-D or of ``y``'s shape.
-    window : int or str
-        Rows per window, or a fixed duration with a DatetimeIndex.
-    min_periods : int, optional
-        Fewest complete pairs for a result; default ``window`` (rows) or 1 (duration).
-
-    Returns
-    -------
-    Same type as ``y``; NaN where ``x`` is constant in the window.
-
-    Raises
-    ------
-    ValueError
-        Length or shape mismatch, bad ``window``/``min_periods``.
-    TypeError
-        Non-numeric input.
-
-    Examples
-    --------
-    >>> from capcycle import rolling
-    >>> rolling.beta([2.0, 4.0, 7.0], [1.0, 2.0, 3.0], 3).tolist()
-    [nan, nan, 2.5]
-    """
     return _rolling_pair("beta", y, x, ("y", "x"), window, min_periods, 1)
-
-
-for _function in (cov, corr, beta):
-    _function.__doc__ = (_function.__doc__ or "").replace("{notes}", _PAIR_NOTES)
-del _function

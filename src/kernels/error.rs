@@ -15,13 +15,22 @@ pub enum KernelError {
 
 impl KernelError {
     pub fn invalid(name: &'static str, message: impl Into<String>) -> Self {
-        KernelError::InvalidArgument { name, message: message.into() }
+        KernelError::InvalidArgument {
+            name,
+            message: message.into(),
+        }
     }
     pub fn shape(name: &'static str, message: impl Into<String>) -> Self {
-        KernelError::ShapeMismatch { name, message: message.into() }
+        KernelError::ShapeMismatch {
+            name,
+            message: message.into(),
+        }
     }
     pub fn too_large(name: &'static str, message: impl Into<String>) -> Self {
-        KernelError::TooLarge { name, message: message.into() }
+        KernelError::TooLarge {
+            name,
+            message: message.into(),
+        }
     }
 }
 

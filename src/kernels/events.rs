@@ -45,7 +45,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use ndarray::{Array2, ArrayView2, ShapeBuilder};
 use rayon::prelude::*;
 
-use crate::kernels::rolling::{reduce, Stat};
+use crate::kernels::rolling::{reduce_many, Stat};
 use crate::kernels::KernelError;
 
 /// How offsets count.
@@ -84,14 +84,24 @@ impl Kind {
         match name {
             "level" => Ok(Kind::Level),
             "returns" => Ok(Kind::Returns),
-            _ => Err(KernelError::invalid("kind", format!("unknown kind {name:?}; use \"level\" or \"returns\""))),
+            _ => Err(KernelError::invalid(
+                "kind",
+                format!("unknown kind {name:?}; use \"level\" or \"returns\""),
+            )),
         }
     }
 }
 
 /// The columns of [`event_summary`], per series, in this order.
 pub const SUMMARY_STATS: [&str; 6] = ["mean", "median", "min", "max", "std", "count"];
-const STATS: [Stat; 6] = [Stat::Mean, Stat::Median, Stat::Min, Stat::Max, Stat::Std { ddof: 1 }, Stat::Count];
+const STATS: [Stat; 6] = [
+    Stat::Mean,
+    Stat::Median,
+    Stat::Min,
+    Stat::Max,
+    Stat::Std { ddof: 1 },
+    Stat::Count,
+];
 
 /// Marks an offset with no row (before the data or past it).
 pub const NO_ROW: usize = usize::MAX;
@@ -110,7 +120,12 @@ fn cells(name: &'static str, dims: &[usize]) -> Result<usize, KernelError> {
         total = total
             .checked_mul(d)
             .filter(|t| *t <= limit)
-            .ok_or_else(|| KernelError::too_large(name, format!("the output would have more than {limit} cells ({dims:?})")))?;
+            .ok_or_else(|| {
+                KernelError::too_large(
+                    name,
+                    format!("the output would have more than {limit} cells ({dims:?})"),
+                )
+            })?;
     }
     Ok(total)
 }
@@ -149,7 +164,10 @@ pub fn check_event_rows(event_rows: &[i64], len: usize) -> Result<Vec<usize>, Ke
         .iter()
         .map(|&r| {
             usize::try_from(r).ok().filter(|r| *r < len).ok_or_else(|| {
-                KernelError::invalid("event_rows", format!("row {r} is outside the data (0..{len})"))
+                KernelError::invalid(
+                    "event_rows",
+                    format!("row {r} is outside the data (0..{len})"),
+                )
             })
         })
         .collect()
@@ -161,14 +179,20 @@ fn n_offsets(before: usize, after: usize) -> Result<usize, KernelError> {
         .checked_add(after)
         .and_then(|n| n.checked_add(1))
         .filter(|_| i64::try_from(before).is_ok() && i64::try_from(after).is_ok())
-        .ok_or_else(|| KernelError::too_large("after", format!("before = {before} and after = {after} are too large")))
+        .ok_or_else(|| {
+            KernelError::too_large(
+                "after",
+                format!("before = {before} and after = {after} are too large"),
+            )
+        })
 }
 
 /// The offsets `-before..=after` (the count checked against memory first).
 pub fn offsets(before: usize, after: usize) -> Result<Vec<i64>, KernelError> {
     let n = cells("after", &[n_offsets(before, after)?])?;
     let mut out = alloc("after", 0, 0i64)?;
-    out.try_reserve_exact(n).map_err(|_| KernelError::too_large("after", format!("cannot allocate {n} offsets")))?;
+    out.try_reserve_exact(n)
+        .map_err(|_| KernelError::too_large("after", format!("cannot allocate {n} offsets")))?;
     // both fit in i64 (checked by n_offsets)
     out.extend(-(before as i64)..=(after as i64));
     Ok(out)
@@ -207,7 +231,12 @@ fn add_months(date: NaiveDate, k: i64) -> Option<NaiveDate> {
 /// The row of each (event, offset), event-major (`out[e * offsets.len() + j]`),
 /// `NO_ROW` where the offset falls before or past the data. Rows of one event are
 /// non-decreasing in the offset.
-pub fn source_rows(time: &[i64], event_rows: &[usize], offsets: &[i64], unit: Unit) -> Result<Vec<usize>, KernelError> {
+pub fn source_rows(
+    time: &[i64],
+    event_rows: &[usize],
+    offsets: &[i64],
+    unit: Unit,
+) -> Result<Vec<usize>, KernelError> {
     let n = time.len();
     let total = cells("events", &[event_rows.len(), offsets.len()])?;
     let mut out = alloc("events", total, NO_ROW)?;
@@ -215,9 +244,12 @@ pub fn source_rows(time: &[i64], event_rows: &[usize], offsets: &[i64], unit: Un
         return Ok(out);
     }
     for (chunk, &r) in out.chunks_mut(offsets.len()).zip(event_rows) {
-        let t0 = *time
-            .get(r)
-            .ok_or_else(|| KernelError::invalid("event_rows", format!("row {r} is outside the data (0..{n})")))?;
+        let t0 = *time.get(r).ok_or_else(|| {
+            KernelError::invalid(
+                "event_rows",
+                format!("row {r} is outside the data (0..{n})"),
+            )
+        })?;
         match unit {
             Unit::TradingDays => {
                 for (o, &k) in chunk.iter_mut().zip(offsets) {
@@ -231,15 +263,21 @@ pub fn source_rows(time: &[i64], event_rows: &[usize], offsets: &[i64], unit: Un
             }
             Unit::Days => {
                 for (o, &k) in chunk.iter_mut().zip(offsets) {
-                    *o = t0.checked_add(k).map_or(NO_ROW, |target| row_on_or_before(time, target));
+                    *o = t0
+                        .checked_add(k)
+                        .map_or(NO_ROW, |target| row_on_or_before(time, target));
                 }
             }
             Unit::Months => {
                 let date = to_date(t0).ok_or_else(|| {
-                    KernelError::invalid("time", format!("day {t0} is outside the calendar (years -262143..262142)"))
+                    KernelError::invalid(
+                        "time",
+                        format!("day {t0} is outside the calendar (years -262143..262142)"),
+                    )
                 })?;
                 for (o, &k) in chunk.iter_mut().zip(offsets) {
-                    *o = add_months(date, k).map_or(NO_ROW, |d| row_on_or_before(time, from_date(d)));
+                    *o = add_months(date, k)
+                        .map_or(NO_ROW, |d| row_on_or_before(time, from_date(d)));
                 }
             }
         }
@@ -249,12 +287,23 @@ pub fn source_rows(time: &[i64], event_rows: &[usize], offsets: &[i64], unit: Un
 
 /// One path: `x` around event row `r`, the rows of its offsets in `rows`.
 /// `scratch` holds the compounded index for `Kind::Returns`.
-fn fill_path(x: &[f64], r: usize, rows: &[usize], kind: Kind, out: &mut [f64], scratch: &mut Vec<f64>) {
+fn fill_path(
+    x: &[f64],
+    r: usize,
+    rows: &[usize],
+    kind: Kind,
+    out: &mut [f64],
+    scratch: &mut Vec<f64>,
+) {
     match kind {
         Kind::Level => {
             let base = x[r];
             for (o, &j) in out.iter_mut().zip(rows) {
-                *o = if j == NO_ROW { f64::NAN } else { x[j] / base - 1.0 };
+                *o = if j == NO_ROW {
+                    f64::NAN
+                } else {
+                    x[j] / base - 1.0
+                };
             }
         }
         Kind::Returns => {
@@ -282,7 +331,11 @@ fn fill_path(x: &[f64], r: usize, rows: &[usize], kind: Kind, out: &mut [f64], s
                 scratch[j - lo] = 1.0 / growth;
             }
             for (o, &j) in out.iter_mut().zip(rows) {
-                *o = if j == NO_ROW { f64::NAN } else { scratch[j - lo] - 1.0 };
+                *o = if j == NO_ROW {
+                    f64::NAN
+                } else {
+                    scratch[j - lo] - 1.0
+                };
             }
         }
     }
@@ -310,7 +363,10 @@ pub fn event_paths(
         ));
     }
     if event_rows.is_empty() {
-        return Err(KernelError::invalid("event_rows", "no events; pass at least one"));
+        return Err(KernelError::invalid(
+            "event_rows",
+            "no events; pass at least one",
+        ));
     }
     let rows = check_event_rows(event_rows, time.len())?;
     let (n_off, n_events, n_series) = (n_offsets(before, after)?, rows.len(), values.ncols());
@@ -332,12 +388,21 @@ pub fn event_paths(
 
     let one = |scratch: &mut Vec<f64>, (idx, path): (usize, &mut [f64])| {
         let (s, e) = (idx / n_events, idx % n_events);
-        fill_path(&columns[s], rows[e], &src[e * n_off..(e + 1) * n_off], kind, path, scratch);
+        fill_path(
+            &columns[s],
+            rows[e],
+            &src[e * n_off..(e + 1) * n_off],
+            kind,
+            path,
+            scratch,
+        );
     };
     if n_off > 0 {
         if total < PARALLEL_MIN_CELLS {
             let mut scratch = Vec::new();
-            out.chunks_mut(n_off).enumerate().for_each(|item| one(&mut scratch, item));
+            out.chunks_mut(n_off)
+                .enumerate()
+                .for_each(|item| one(&mut scratch, item));
         } else {
             out.par_chunks_mut(n_off)
                 .with_min_len((4096 / n_off).max(1))
@@ -361,7 +426,10 @@ pub fn event_summary(paths: ArrayView2<f64>, n_events: usize) -> Result<Array2<f
     if paths.ncols() % n_events != 0 {
         return Err(KernelError::shape(
             "paths",
-            format!("has {} columns, not a multiple of n_events = {n_events}", paths.ncols()),
+            format!(
+                "has {} columns, not a multiple of n_events = {n_events}",
+                paths.ncols()
+            ),
         ));
     }
     let (n_off, n_series) = (paths.nrows(), paths.ncols() / n_events);
@@ -370,11 +438,13 @@ pub fn event_summary(paths: ArrayView2<f64>, n_events: usize) -> Result<Array2<f
     let mut out = alloc("paths", total, f64::NAN)?;
     let block = |(s, dest): (usize, &mut [f64])| {
         let mut buffer = Vec::with_capacity(n_events);
+        let mut row = [f64::NAN; STATS.len()];
         for i in 0..n_off {
             buffer.clear();
             buffer.extend((0..n_events).map(|e| paths[[i, s * n_events + e]]));
-            for (k, stat) in STATS.iter().enumerate() {
-                dest[k * n_off + i] = reduce(&buffer, *stat);
+            reduce_many(&buffer, &STATS, &mut row);
+            for (k, value) in row.iter().enumerate() {
+                dest[k * n_off + i] = *value;
             }
         }
     };
@@ -413,7 +483,16 @@ mod tests {
     fn trading_day_paths_are_ratios_padded_with_nan() {
         let time: Vec<i64> = (0..5).collect();
         let x = Array2::from_shape_vec((5, 1), vec![1.0, 2.0, 4.0, 8.0, 16.0]).unwrap();
-        let p = event_paths(&time, x.view(), &[0, 4], 1, 2, Unit::TradingDays, Kind::Level).unwrap();
+        let p = event_paths(
+            &time,
+            x.view(),
+            &[0, 4],
+            1,
+            2,
+            Unit::TradingDays,
+            Kind::Level,
+        )
+        .unwrap();
         assert_eq!(p.shape(), &[4, 2]);
         let col0: Vec<f64> = p.column(0).to_vec();
         assert!(col0[0].is_nan());
@@ -427,17 +506,31 @@ mod tests {
     #[test]
     fn month_offsets_clamp_to_the_month_end() {
         // Rows on Jan 31, Feb 28, Feb 29 (2024 is a leap year), Mar 30, Mar 31.
-        let time = vec![day(2024, 1, 31), day(2024, 2, 28), day(2024, 2, 29), day(2024, 3, 30), day(2024, 3, 31)];
+        let time = vec![
+            day(2024, 1, 31),
+            day(2024, 2, 28),
+            day(2024, 2, 29),
+            day(2024, 3, 30),
+            day(2024, 3, 31),
+        ];
         let rows = source_rows(&time, &[0], &[0, 1, 2], Unit::Months).unwrap();
         assert_eq!(rows, vec![0, 2, 4]); // Jan 31 -> Feb 29 -> Mar 31
         let rows = source_rows(&time, &[4], &[-1, -2, 0], Unit::Months).unwrap();
         assert_eq!(rows, vec![2, 0, 4]); // Mar 31 - 1 month = Feb 29
-        // Mar 30 - 1 month = Feb 29 (last row on or before)
+                                         // Mar 30 - 1 month = Feb 29 (last row on or before)
         let rows = source_rows(&time, &[3], &[-1, -3], Unit::Months).unwrap();
         assert_eq!(rows, vec![2, NO_ROW]);
         // a non-leap year: Jan 31 + 1 month = Feb 28
-        let time = vec![day(2023, 1, 31), day(2023, 2, 27), day(2023, 2, 28), day(2023, 3, 1)];
-        assert_eq!(source_rows(&time, &[0], &[1], Unit::Months).unwrap(), vec![2]);
+        let time = vec![
+            day(2023, 1, 31),
+            day(2023, 2, 27),
+            day(2023, 2, 28),
+            day(2023, 3, 1),
+        ];
+        assert_eq!(
+            source_rows(&time, &[0], &[1], Unit::Months).unwrap(),
+            vec![2]
+        );
     }
 
     #[test]
@@ -459,10 +552,25 @@ mod tests {
         let rx = Array2::from_shape_vec((r.len(), 1), r.to_vec()).unwrap();
         let lx = Array2::from_shape_vec((r.len(), 1), level).unwrap();
         // offsets -5..=3 around row 5: rows 0..=7, then one past the data
-        let pr = event_paths(&time, rx.view(), &[5], 5, 3, Unit::TradingDays, Kind::Returns).unwrap();
+        let pr = event_paths(
+            &time,
+            rx.view(),
+            &[5],
+            5,
+            3,
+            Unit::TradingDays,
+            Kind::Returns,
+        )
+        .unwrap();
         let pl = event_paths(&time, lx.view(), &[5], 5, 3, Unit::TradingDays, Kind::Level).unwrap();
         for i in 0..9 {
-            assert!(close(pr[[i, 0]], pl[[i, 0]]), "offset {}: {} vs {}", i as i64 - 5, pr[[i, 0]], pl[[i, 0]]);
+            assert!(
+                close(pr[[i, 0]], pl[[i, 0]]),
+                "offset {}: {} vs {}",
+                i as i64 - 5,
+                pr[[i, 0]],
+                pl[[i, 0]]
+            );
         }
         assert_eq!(pr[[5, 0]], 0.0);
         // offset -1: the event row's own return is on the pre-event side
@@ -478,7 +586,16 @@ mod tests {
         let time: Vec<i64> = (0..r.len() as i64).collect();
         let rx = Array2::from_shape_vec((r.len(), 1), r.to_vec()).unwrap();
         // event row 3, offsets -3..=3
-        let p = event_paths(&time, rx.view(), &[3], 3, 3, Unit::TradingDays, Kind::Returns).unwrap();
+        let p = event_paths(
+            &time,
+            rx.view(),
+            &[3],
+            3,
+            3,
+            Unit::TradingDays,
+            Kind::Returns,
+        )
+        .unwrap();
         let v: Vec<f64> = p.column(0).to_vec();
         // row 0 needs returns of rows 1..=3 (NaN), row 1 needs rows 2..=3
         assert!(v[0].is_nan());
@@ -493,7 +610,16 @@ mod tests {
     fn summary_uses_the_shared_reduction() {
         let time: Vec<i64> = (0..6).collect();
         let x = Array2::from_shape_vec((6, 1), vec![1.0, 2.0, 3.0, 6.0, f64::NAN, 12.0]).unwrap();
-        let p = event_paths(&time, x.view(), &[0, 1, 3], 0, 2, Unit::TradingDays, Kind::Level).unwrap();
+        let p = event_paths(
+            &time,
+            x.view(),
+            &[0, 1, 3],
+            0,
+            2,
+            Unit::TradingDays,
+            Kind::Level,
+        )
+        .unwrap();
         let s = event_summary(p.view(), 3).unwrap();
         assert_eq!(s.shape(), &[3, 6]);
         // offset 1: 1.0, 0.5, NaN
@@ -511,16 +637,37 @@ mod tests {
     fn several_series_are_independent_and_thread_count_does_not_matter() {
         let n = 3000;
         let time: Vec<i64> = (0..n as i64).map(|i| i + i / 5 * 2).collect();
-        let x = Array2::from_shape_fn((n, 4), |(i, j)| 100.0 + ((i * 7 + j * 13) % 31) as f64 + 0.1 * j as f64);
+        let x = Array2::from_shape_fn((n, 4), |(i, j)| {
+            100.0 + ((i * 7 + j * 13) % 31) as f64 + 0.1 * j as f64
+        });
         let ev: Vec<i64> = (0..40).map(|k| k * 70 + 5).collect();
         let run = || event_paths(&time, x.view(), &ev, 30, 90, Unit::Days, Kind::Level).unwrap();
         let par = run();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(run);
-        assert!(par.iter().zip(one.iter()).all(|(a, b)| a.to_bits() == b.to_bits()));
-        let single = event_paths(&time, x.slice(ndarray::s![.., 2..3]), &ev, 30, 90, Unit::Days, Kind::Level).unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(run);
+        assert!(par
+            .iter()
+            .zip(one.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        let single = event_paths(
+            &time,
+            x.slice(ndarray::s![.., 2..3]),
+            &ev,
+            30,
+            90,
+            Unit::Days,
+            Kind::Level,
+        )
+        .unwrap();
         for i in 0..par.nrows() {
             for e in 0..ev.len() {
-                assert_eq!(par[[i, 2 * ev.len() + e]].to_bits(), single[[i, e]].to_bits());
+                assert_eq!(
+                    par[[i, 2 * ev.len() + e]].to_bits(),
+                    single[[i, e]].to_bits()
+                );
             }
         }
     }
@@ -529,33 +676,115 @@ mod tests {
     fn bad_input_names_the_argument() {
         let x = Array2::<f64>::zeros((3, 1));
         let err = |r: Result<Array2<f64>, KernelError>| r.unwrap_err().to_string();
-        assert!(err(event_paths(&[0, 2, 1], x.view(), &[0], 0, 0, Unit::Days, Kind::Level)).starts_with("time:"));
-        assert!(err(event_paths(&[0, 1], x.view(), &[0], 0, 0, Unit::Days, Kind::Level)).starts_with("values:"));
-        assert!(err(event_paths(&[0, 1, 2], x.view(), &[3], 0, 0, Unit::Days, Kind::Level)).starts_with("event_rows:"));
-        assert!(err(event_paths(&[0, 1, 2], x.view(), &[-1], 0, 0, Unit::Days, Kind::Level)).starts_with("event_rows:"));
-        assert!(err(event_paths(&[0, 1, 2], x.view(), &[], 0, 0, Unit::Days, Kind::Level)).starts_with("event_rows:"));
-        assert!(Unit::parse("weeks").unwrap_err().to_string().starts_with("unit:"));
-        assert!(Kind::parse("log").unwrap_err().to_string().starts_with("kind:"));
-        assert!(event_summary(Array2::<f64>::zeros((2, 5)).view(), 2).unwrap_err().to_string().starts_with("paths:"));
+        assert!(err(event_paths(
+            &[0, 2, 1],
+            x.view(),
+            &[0],
+            0,
+            0,
+            Unit::Days,
+            Kind::Level
+        ))
+        .starts_with("time:"));
+        assert!(err(event_paths(
+            &[0, 1],
+            x.view(),
+            &[0],
+            0,
+            0,
+            Unit::Days,
+            Kind::Level
+        ))
+        .starts_with("values:"));
+        assert!(err(event_paths(
+            &[0, 1, 2],
+            x.view(),
+            &[3],
+            0,
+            0,
+            Unit::Days,
+            Kind::Level
+        ))
+        .starts_with("event_rows:"));
+        assert!(err(event_paths(
+            &[0, 1, 2],
+            x.view(),
+            &[-1],
+            0,
+            0,
+            Unit::Days,
+            Kind::Level
+        ))
+        .starts_with("event_rows:"));
+        assert!(err(event_paths(
+            &[0, 1, 2],
+            x.view(),
+            &[],
+            0,
+            0,
+            Unit::Days,
+            Kind::Level
+        ))
+        .starts_with("event_rows:"));
+        assert!(Unit::parse("weeks")
+            .unwrap_err()
+            .to_string()
+            .starts_with("unit:"));
+        assert!(Kind::parse("log")
+            .unwrap_err()
+            .to_string()
+            .starts_with("kind:"));
+        assert!(event_summary(Array2::<f64>::zeros((2, 5)).view(), 2)
+            .unwrap_err()
+            .to_string()
+            .starts_with("paths:"));
     }
 
     #[test]
     fn huge_windows_are_too_large_not_an_abort() {
         let x = Array2::<f64>::zeros((3, 1));
-        let e = event_paths(&[0, 1, 2], x.view(), &[0], usize::MAX / 2, usize::MAX / 2, Unit::TradingDays, Kind::Level)
-            .unwrap_err();
-        assert!(matches!(e, KernelError::TooLarge { .. } | KernelError::InvalidArgument { .. }), "{e:?}");
-        let e = event_paths(&[0, 1, 2], x.view(), &[0], 1 << 40, 1 << 40, Unit::TradingDays, Kind::Level).unwrap_err();
+        let e = event_paths(
+            &[0, 1, 2],
+            x.view(),
+            &[0],
+            usize::MAX / 2,
+            usize::MAX / 2,
+            Unit::TradingDays,
+            Kind::Level,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                KernelError::TooLarge { .. } | KernelError::InvalidArgument { .. }
+            ),
+            "{e:?}"
+        );
+        let e = event_paths(
+            &[0, 1, 2],
+            x.view(),
+            &[0],
+            1 << 40,
+            1 << 40,
+            Unit::TradingDays,
+            Kind::Level,
+        )
+        .unwrap_err();
         assert!(matches!(e, KernelError::TooLarge { .. }), "{e:?}");
     }
 
     #[test]
     fn extreme_month_offsets_are_nan_not_a_panic() {
         let time = vec![day(2024, 1, 31), day(2024, 2, 29)];
-        let rows = source_rows(&time, &[0], &[i64::MIN, -(u32::MAX as i64) - 5, 1, i64::MAX], Unit::Months).unwrap();
+        let rows = source_rows(
+            &time,
+            &[0],
+            &[i64::MIN, -(u32::MAX as i64) - 5, 1, i64::MAX],
+            Unit::Months,
+        )
+        .unwrap();
         assert_eq!(rows, vec![NO_ROW, NO_ROW, 1, NO_ROW]);
         let rows = source_rows(&time, &[1], &[i64::MIN, i64::MAX], Unit::Days).unwrap();
         assert_eq!(rows, vec![NO_ROW, NO_ROW]);
     }
 }
-

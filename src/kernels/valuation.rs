@@ -40,7 +40,10 @@ impl Center {
         match name {
             "median" => Ok(Center::Median),
             "mean" => Ok(Center::Mean),
-            _ => Err(KernelError::invalid("center", format!("must be \"median\" or \"mean\", got {name:?}"))),
+            _ => Err(KernelError::invalid(
+                "center",
+                format!("must be \"median\" or \"mean\", got {name:?}"),
+            )),
         }
     }
 }
@@ -58,7 +61,10 @@ impl Scale {
         match name {
             "std" => Ok(Scale::Std),
             "mad" => Ok(Scale::Mad),
-            _ => Err(KernelError::invalid("scale", format!("must be \"std\" or \"mad\", got {name:?}"))),
+            _ => Err(KernelError::invalid(
+                "scale",
+                format!("must be \"std\" or \"mad\", got {name:?}"),
+            )),
         }
     }
 }
@@ -79,7 +85,10 @@ impl Span {
             "expanding" => Ok(Span::Expanding),
             "rolling" => match usize::try_from(window) {
                 Ok(n) if n >= 1 => Ok(Span::Rolling(n)),
-                _ => Err(KernelError::invalid("window", format!("must be >= 1, got {window}"))),
+                _ => Err(KernelError::invalid(
+                    "window",
+                    format!("must be >= 1, got {window}"),
+                )),
             },
             _ => Err(KernelError::invalid(
                 "window",
@@ -122,7 +131,14 @@ impl ValuationSpec {
             (_, Some(mp)) => mp,
             (_, None) => 1,
         };
-        Ok(ValuationSpec { span, center, scale, ddof, min_periods, len })
+        Ok(ValuationSpec {
+            span,
+            center,
+            scale,
+            ddof,
+            min_periods,
+            len,
+        })
     }
 
     /// The engine's spec for rolling and expanding spans (None for the full sample).
@@ -133,7 +149,11 @@ impl ValuationSpec {
             // A window of at least the lane's length is expanding: ranked once.
             Span::Expanding => Window::Rows(self.len.max(1)),
         };
-        Some(RollingSpec { window, min_periods: self.min_periods, len: self.len })
+        Some(RollingSpec {
+            window,
+            min_periods: self.min_periods,
+            len: self.len,
+        })
     }
 
     fn center_stat(&self) -> Stat {
@@ -194,7 +214,11 @@ impl ValuationSpec {
         let mut scale = vec![f64::NAN; x.len()];
         self.center_scale(x, out, &mut scale);
         for ((z, &v), &s) in out.iter_mut().zip(x).zip(&scale) {
-            *z = if v.is_finite() && s > 0.0 && s.is_finite() { (v - *z) / s } else { f64::NAN };
+            *z = if v.is_finite() && s > 0.0 && s.is_finite() {
+                (v - *z) / s
+            } else {
+                f64::NAN
+            };
         }
     }
 
@@ -214,18 +238,28 @@ impl ValuationSpec {
         sorted.sort_unstable_by(f64::total_cmp);
         let count = sorted.len() as f64;
         for (r, &v) in out.iter_mut().zip(x) {
-            *r = if v.is_nan() { f64::NAN } else { sorted.partition_point(|&s| s <= v) as f64 / count };
+            *r = if v.is_nan() {
+                f64::NAN
+            } else {
+                sorted.partition_point(|&s| s <= v) as f64 / count
+            };
         }
     }
 }
 
 /// `name` must hold at least one non-NaN value (an empty or all-NaN input is almost
 /// always a loading mistake, so it is an error rather than a column of NaN).
-pub fn check_has_values<'a>(name: &'static str, values: impl IntoIterator<Item = &'a f64>) -> Result<(), KernelError> {
+pub fn check_has_values<'a>(
+    name: &'static str,
+    values: impl IntoIterator<Item = &'a f64>,
+) -> Result<(), KernelError> {
     if values.into_iter().any(|v| !v.is_nan()) {
         Ok(())
     } else {
-        Err(KernelError::invalid(name, "has no non-NaN values (empty or all-NaN input)"))
+        Err(KernelError::invalid(
+            name,
+            "has no non-NaN values (empty or all-NaN input)",
+        ))
     }
 }
 
@@ -235,7 +269,13 @@ mod tests {
 
     const NAN: f64 = f64::NAN;
 
-    fn spec(span: Span, center: Center, scale: Scale, mp: Option<usize>, len: usize) -> ValuationSpec {
+    fn spec(
+        span: Span,
+        center: Center,
+        scale: Scale,
+        mp: Option<usize>,
+        len: usize,
+    ) -> ValuationSpec {
         ValuationSpec::new(span, center, scale, mp, 1, len).unwrap()
     }
 
@@ -247,7 +287,9 @@ mod tests {
 
     fn close(a: &[f64], b: &[f64]) -> bool {
         a.len() == b.len()
-            && a.iter().zip(b).all(|(x, y)| (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-12 * (1.0 + y.abs()))
+            && a.iter().zip(b).all(|(x, y)| {
+                (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-12 * (1.0 + y.abs())
+            })
     }
 
     #[test]
@@ -255,7 +297,10 @@ mod tests {
         let x = [1.0, 2.0, NAN, 3.0, 10.0];
         let s = spec(Span::Full, Center::Median, Scale::Std, None, x.len());
         let std = reduce(&x, Stat::Std { ddof: 1 });
-        let expected: Vec<f64> = x.iter().map(|v| if v.is_nan() { NAN } else { (v - 2.5) / std }).collect();
+        let expected: Vec<f64> = x
+            .iter()
+            .map(|v| if v.is_nan() { NAN } else { (v - 2.5) / std })
+            .collect();
         assert!(close(&zscores(&s, &x), &expected));
     }
 
@@ -272,32 +317,67 @@ mod tests {
 
     #[test]
     fn rolling_median_zscore_matches_a_window_by_window_computation() {
-        let x: Vec<f64> = (0..60).map(|i| if i % 11 == 3 { NAN } else { ((i * 37) % 23) as f64 }).collect();
-        let s = spec(Span::Rolling(7), Center::Median, Scale::Std, Some(3), x.len());
+        let x: Vec<f64> = (0..60)
+            .map(|i| {
+                if i % 11 == 3 {
+                    NAN
+                } else {
+                    ((i * 37) % 23) as f64
+                }
+            })
+            .collect();
+        let s = spec(
+            Span::Rolling(7),
+            Center::Median,
+            Scale::Std,
+            Some(3),
+            x.len(),
+        );
         let z = zscores(&s, &x);
         for i in 0..x.len() {
-            let w: Vec<f64> = x[(i + 1).saturating_sub(7)..=i].iter().copied().filter(|v| !v.is_nan()).collect();
+            let w: Vec<f64> = x[(i + 1).saturating_sub(7)..=i]
+                .iter()
+                .copied()
+                .filter(|v| !v.is_nan())
+                .collect();
             let expected = if w.len() < 3 || x[i].is_nan() {
                 NAN
             } else {
                 let (m, sd) = (reduce(&w, Stat::Median), reduce(&w, Stat::Std { ddof: 1 }));
-                if sd > 0.0 { (x[i] - m) / sd } else { NAN }
+                if sd > 0.0 {
+                    (x[i] - m) / sd
+                } else {
+                    NAN
+                }
             };
-            assert!(close(&[z[i]], &[expected]), "row {i}: {} vs {expected}", z[i]);
+            assert!(
+                close(&[z[i]], &[expected]),
+                "row {i}: {} vs {expected}",
+                z[i]
+            );
         }
     }
 
     #[test]
     fn expanding_has_no_look_ahead() {
         let mut x: Vec<f64> = (0..200).map(|i| ((i * 7919) % 101) as f64 / 7.0).collect();
-        for (center, scale) in [(Center::Median, Scale::Std), (Center::Mean, Scale::Std), (Center::Median, Scale::Mad)] {
+        for (center, scale) in [
+            (Center::Median, Scale::Std),
+            (Center::Mean, Scale::Std),
+            (Center::Median, Scale::Mad),
+        ] {
             let s = spec(Span::Expanding, center, scale, None, x.len());
             let before = zscores(&s, &x);
             x[150] = 1e6;
             let after = zscores(&s, &x);
             x[150] = (150 * 7919 % 101) as f64 / 7.0;
-            assert_eq!(before[..150].iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                       after[..150].iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+            assert_eq!(
+                before[..150]
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>(),
+                after[..150].iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
             assert_ne!(before[150], after[150]);
         }
     }
@@ -335,13 +415,29 @@ mod tests {
 
     #[test]
     fn bad_arguments_name_themselves() {
-        assert!(Center::parse("mode").unwrap_err().to_string().starts_with("center:"));
-        assert!(Scale::parse("iqr").unwrap_err().to_string().starts_with("scale:"));
-        assert!(Span::parse("rolling", 0).unwrap_err().to_string().starts_with("window:"));
-        assert!(Span::parse("weekly", 5).unwrap_err().to_string().starts_with("window:"));
-        let err = ValuationSpec::new(Span::Rolling(3), Center::Mean, Scale::Std, Some(4), 1, 10).unwrap_err();
+        assert!(Center::parse("mode")
+            .unwrap_err()
+            .to_string()
+            .starts_with("center:"));
+        assert!(Scale::parse("iqr")
+            .unwrap_err()
+            .to_string()
+            .starts_with("scale:"));
+        assert!(Span::parse("rolling", 0)
+            .unwrap_err()
+            .to_string()
+            .starts_with("window:"));
+        assert!(Span::parse("weekly", 5)
+            .unwrap_err()
+            .to_string()
+            .starts_with("window:"));
+        let err = ValuationSpec::new(Span::Rolling(3), Center::Mean, Scale::Std, Some(4), 1, 10)
+            .unwrap_err();
         assert!(err.to_string().starts_with("min_periods:"));
-        assert!(check_has_values("x", &[NAN, NAN]).unwrap_err().to_string().starts_with("x:"));
+        assert!(check_has_values("x", &[NAN, NAN])
+            .unwrap_err()
+            .to_string()
+            .starts_with("x:"));
         assert!(check_has_values("x", &[]).is_err());
         assert!(check_has_values("x", &[NAN, 1.0]).is_ok());
     }

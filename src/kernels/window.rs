@@ -17,12 +17,13 @@
 //! from zero (`1e9 + noise`: `sum(x^2) - sum(x)^2/n` cancels ~18 digits) or after a
 //! level shift (a window that has left the old level still carries the rounding
 //! error of the big terms it subtracted). So moments are sums of `x - anchor`,
-//! where the anchor is a value of the current window: the newest at each rebuild,
-//! and the sums are rebuilt from the window itself as soon as the anchor's row
-//! leaves it (at most every `w` rows, `w` = the most rows a window holds; amortised
-//! O(1)). The rounding error never outlives a window, and no window is measured from
-//! a value outside it, such as the level before a shift (see `Moments::reset`). The sums are
-//! Neumaier-compensated, so the terms a pop subtracts cancel exactly what their push
+//! where the anchor is a value of the window, re-chosen (the newest value, the sums
+//! rebuilt from the window itself) only when it has drifted from the window's data:
+//! when the centred part of the sum of squares, n·S2 - S1², falls below S1²/16. The
+//! cancellation in `S2 - S1²/n` then never costs more than ~33 ulps, while
+//! stationary data never pay for a rebuild; a level shift or a departing outlier
+//! triggers one. An emptied window forgets its anchor (see `Moments::pop`). The sums are
+//! compensated (TwoSum), so the terms a pop subtracts cancel exactly what their push
 //! added. A window of identical values is detected (as pandas does) and gives a
 //! variance of exactly 0 and a mean of exactly that value. Tests:
 //! `tests/test_rolling.py::test_std_offset_1e9`, `::test_level_shift_1e9`,
@@ -51,7 +52,10 @@ impl<'a> Window<'a> {
             Window::Rows(_) => Ok(()),
             Window::Span { times, span } => {
                 if span < 1 {
-                    return Err(KernelError::invalid("window", "a duration must be positive"));
+                    return Err(KernelError::invalid(
+                        "window",
+                        "a duration must be positive",
+                    ));
                 }
                 if times.len() != len {
                     return Err(KernelError::shape(
@@ -72,16 +76,24 @@ impl<'a> Window<'a> {
 
     /// The first row of each output row's window, as an iterator over rows.
     fn starts(&self, len: usize) -> Starts<'a> {
-        Starts { window: *self, len, row: 0, start: 0 }
+        Starts {
+            window: *self,
+            len,
+            row: 0,
+            start: 0,
+        }
     }
 
     /// The most rows any window holds over a lane of `len` rows.
     pub fn max_rows(&self, len: usize) -> usize {
         match *self {
             Window::Rows(n) => n.min(len),
-            Window::Span { .. } => {
-                self.starts(len).enumerate().map(|(i, s)| i + 1 - s).max().unwrap_or(0)
-            }
+            Window::Span { .. } => self
+                .starts(len)
+                .enumerate()
+                .map(|(i, s)| i + 1 - s)
+                .max()
+                .unwrap_or(0),
         }
     }
 }
@@ -121,6 +133,9 @@ impl Iterator for Starts<'_> {
 pub trait Lane: Sync {
     type Obs: Copy;
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     fn obs(&self, i: usize) -> Self::Obs;
     /// An observation counts when nothing in it is NaN.
     fn counts(obs: Self::Obs) -> bool;
@@ -167,9 +182,18 @@ pub trait Accumulator<L: Lane> {
     /// Re-prepare every `rebuild_every(max_rows)` rows (None: never). The engine then
     /// calls `reset` and pushes the window's rows again.
     fn rebuild_every(&self, max_rows: usize) -> Option<usize>;
-    /// Empty the accumulator before the rows `start..now` are pushed again; it will
-    /// see only rows in `start..end` until the next reset.
+    /// Empty the accumulator and load the rows `start..now` (the window without row
+    /// `now`); until the next reset it will see only rows in `start..end`.
     fn reset(&mut self, lane: &L, start: usize, now: usize, end: usize);
+    /// Push the counting rows of `start..now`: what most `reset`s do after clearing.
+    fn load(&mut self, lane: &L, start: usize, now: usize) {
+        for j in start..now {
+            let obs = lane.obs(j);
+            if L::counts(obs) {
+                self.push(j, obs);
+            }
+        }
+    }
     fn push(&mut self, row: usize, obs: L::Obs);
     fn pop(&mut self, row: usize, obs: L::Obs);
     /// Asked after the rows leaving a window are popped: rebuild now (moments whose
@@ -178,7 +202,7 @@ pub trait Accumulator<L: Lane> {
         false
     }
     /// The statistic over the `count` observations in the window; `newest` is row i's.
-    fn value(&self, count: usize, newest: L::Obs) -> f64;
+    fn value(&mut self, count: usize, newest: L::Obs) -> f64;
 }
 
 /// Run `acc` over every row of `lane`, writing one output per row into `out`.
@@ -192,12 +216,13 @@ pub fn run<L: Lane, A: Accumulator<L>>(
     out: &mut [f64],
 ) {
     let len = lane.len().min(out.len());
-    let period = acc.rebuild_every(window.max_rows(len)).map(|p| p.max(1));
+    let max_rows = window.max_rows(len).max(1);
+    let period = acc.rebuild_every(max_rows).map(|p| p.max(1));
     let mut next_rebuild = 0;
     let mut oldest = 0; // first row not yet popped
     let mut count = 0;
     for (i, start) in window.starts(len).enumerate() {
-        let mut rebuild = period.is_some() && i >= next_rebuild;
+        let mut rebuild = period.is_some_and(|_| i >= next_rebuild);
         if !rebuild {
             for j in oldest..start {
                 let obs = lane.obs(j);
@@ -208,16 +233,10 @@ pub fn run<L: Lane, A: Accumulator<L>>(
             }
             rebuild = acc.wants_rebuild();
         }
-        if let (true, Some(p)) = (rebuild, period) {
+        if rebuild {
+            let p = period.unwrap_or(max_rows);
             acc.reset(lane, start, i, (i + p).min(len));
-            count = 0;
-            for j in start..i {
-                let obs = lane.obs(j);
-                if L::counts(obs) {
-                    acc.push(j, obs);
-                    count += 1;
-                }
-            }
+            count = (start..i).filter(|&j| L::counts(lane.obs(j))).count();
             next_rebuild = i + p;
         }
         oldest = start;
@@ -226,12 +245,16 @@ pub fn run<L: Lane, A: Accumulator<L>>(
             acc.push(i, obs);
             count += 1;
         }
-        out[i] = if count >= min_periods { acc.value(count, obs) } else { f64::NAN };
+        out[i] = if count >= min_periods {
+            acc.value(count, obs)
+        } else {
+            f64::NAN
+        };
     }
 }
 
-/// Neumaier's compensated sum: `sum + compensation` carries the low-order bits that
-/// plain addition drops, so adding a term and later adding its negation cancels
+/// A compensated sum: `sum + compensation` carries the low-order bits that plain
+/// addition drops, so adding a term and later adding its negation cancels
 /// exactly even when the running total is far larger than what remains.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CompensatedSum {
@@ -242,12 +265,12 @@ pub struct CompensatedSum {
 impl CompensatedSum {
     #[inline]
     pub fn add(&mut self, x: f64) {
+        // Knuth's TwoSum: the exact rounding error of `sum + x` without the branch
+        // of Neumaier's form, which mispredicts on data of mixed magnitudes.
         let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.compensation += (self.sum - t) + x;
-        } else {
-            self.compensation += (x - t) + self.sum;
-        }
+        let x_part = t - self.sum;
+        let error = (self.sum - (t - x_part)) + (x - x_part);
+        self.compensation += error;
         self.sum = t;
     }
 
@@ -283,15 +306,29 @@ impl Run {
     }
 }
 
+/// Whether an anchor has drifted from the `n` values it measures: their anchored sum
+/// `s1` and sum of squares `s2` satisfy 17·s1² > 16·n·s2, i.e. the squared distance
+/// from the anchor to their mean exceeds 16 times their variance (module docs).
+#[inline]
+fn drifted(n: usize, s1: f64, s2: f64) -> bool {
+    17.0 * s1 * s1 > 16.0 * n as f64 * s2
+}
+
 /// What a [`Moments`] accumulator reports.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum MomentOutput {
     Sum,
     Mean,
-    Var { ddof: usize },
-    Std { ddof: usize },
+    Var {
+        ddof: usize,
+    },
+    Std {
+        ddof: usize,
+    },
     /// (x_i - mean) / std, the window including x_i.
-    Zscore { ddof: usize },
+    Zscore {
+        ddof: usize,
+    },
 }
 
 /// Anchored, compensated first and second moments of one series (see module docs).
@@ -300,9 +337,8 @@ pub enum MomentOutput {
 pub struct Moments {
     output: MomentOutput,
     anchor: Option<f64>,
-    /// The row the anchor was taken from, and whether it has left the window.
-    anchor_row: usize,
-    anchor_left: bool,
+    /// Set by a pop that left the anchor far from the window's data.
+    drifted: bool,
     sum: CompensatedSum,
     sum_sq: CompensatedSum,
     finite: usize,
@@ -316,8 +352,7 @@ impl Moments {
         Moments {
             output,
             anchor: None,
-            anchor_row: 0,
-            anchor_left: false,
+            drifted: false,
             sum: CompensatedSum::default(),
             sum_sq: CompensatedSum::default(),
             finite: 0,
@@ -328,22 +363,26 @@ impl Moments {
     }
 
     #[inline]
-    fn add(&mut self, row: usize, x: f64, sign: f64) {
+    fn add(&mut self, x: f64, sign: f64) {
         if x.is_finite() {
-            let anchor = *self.anchor.get_or_insert_with(|| {
-                self.anchor_row = row;
-                x
-            });
+            let anchor = *self.anchor.get_or_insert(x);
             let d = x - anchor;
             self.sum.add(sign * d);
-            self.sum_sq.add(sign * d * d);
+            // Sums and means need no squares: half the work on their hot path.
+            if !matches!(self.output, MomentOutput::Sum | MomentOutput::Mean) {
+                self.sum_sq.add(sign * d * d);
+            }
             if sign > 0.0 {
                 self.finite += 1;
             } else {
                 self.finite -= 1;
             }
         } else {
-            let counter = if x > 0.0 { &mut self.pos_inf } else { &mut self.neg_inf };
+            let counter = if x > 0.0 {
+                &mut self.pos_inf
+            } else {
+                &mut self.neg_inf
+            };
             if sign > 0.0 {
                 *counter += 1;
             } else {
@@ -359,7 +398,9 @@ impl Moments {
             (true, false) => f64::INFINITY,
             (false, true) => f64::NEG_INFINITY,
             _ if self.run.covers(count) => self.run.value * count as f64,
-            _ => self.anchor.map_or(0.0, |a| a * self.finite as f64 + self.sum.total()),
+            _ => self
+                .anchor
+                .map_or(0.0, |a| a * self.finite as f64 + self.sum.total()),
         }
     }
 
@@ -396,46 +437,59 @@ impl Moments {
 }
 
 impl<L: Lane<Obs = f64>> Accumulator<L> for Moments {
-    fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
-        Some(max_rows)
+    fn rebuild_every(&self, _max_rows: usize) -> Option<usize> {
+        None
     }
 
     fn reset(&mut self, lane: &L, start: usize, now: usize, _end: usize) {
         *self = Moments::new(self.output);
-        // Anchor on the newest finite value of the window (none: the next one pushed),
-        // and rebuild when it leaves: no window is measured from a value outside it,
-        // so a level shift or an outlier costs no digits once it is gone (module docs).
-        if let Some(row) = (start..=now.min(lane.len().saturating_sub(1))).rev().find(|&j| lane.obs(j).is_finite()) {
-            self.anchor = Some(lane.obs(row));
-            self.anchor_row = row;
-        }
+        // Anchor on the newest finite value of the window (none: the next pushed).
+        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
+            .rev()
+            .map(|j| lane.obs(j))
+            .find(|x| x.is_finite());
+        self.load(lane, start, now);
     }
 
     #[inline]
-    fn push(&mut self, row: usize, x: f64) {
-        self.add(row, x, 1.0);
+    fn push(&mut self, _row: usize, x: f64) {
+        self.add(x, 1.0);
         self.run.push(x);
     }
 
     #[inline]
-    fn pop(&mut self, row: usize, x: f64) {
-        self.add(row, x, -1.0);
-        self.anchor_left |= self.anchor.is_some() && row == self.anchor_row;
+    fn pop(&mut self, _row: usize, x: f64) {
+        self.add(x, -1.0);
+        if self.finite == 0 {
+            // An empty window measures the next values from the next value.
+            self.anchor = None;
+            self.sum = CompensatedSum::default();
+            self.sum_sq = CompensatedSum::default();
+        } else if !matches!(self.output, MomentOutput::Sum | MomentOutput::Mean) {
+            self.drifted = drifted(self.finite, self.sum.total(), self.sum_sq.total());
+        }
     }
 
     fn wants_rebuild(&self) -> bool {
-        self.anchor_left
+        self.drifted
     }
 
-    fn value(&self, count: usize, newest: f64) -> f64 {
-        match self.output {
+    fn value(&mut self, count: usize, newest: f64) -> f64 {
+        self.evaluate(self.output, count, newest)
+    }
+}
+
+impl Moments {
+    /// `output` over the `count` observations pushed, `newest` being the last row's.
+    pub fn evaluate(&self, output: MomentOutput, count: usize, newest: f64) -> f64 {
+        match output {
             MomentOutput::Sum => self.window_sum(count),
             MomentOutput::Mean => self.mean(count),
             MomentOutput::Var { ddof } => self.var(count, ddof),
             MomentOutput::Std { ddof } => self.var(count, ddof).sqrt(),
             MomentOutput::Zscore { ddof } => {
                 let std = self.var(count, ddof).sqrt();
-                if !newest.is_finite() || !(std > 0.0) {
+                if !newest.is_finite() || std.is_nan() || std <= 0.0 {
                     return f64::NAN;
                 }
                 // Centre in anchored units so a 1e9 offset costs no digits.
@@ -449,7 +503,9 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for Moments {
 /// What a [`CoMoments`] accumulator reports.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CoMomentOutput {
-    Cov { ddof: usize },
+    Cov {
+        ddof: usize,
+    },
     Corr,
     /// Slope of y on x: cov(y, x) / var(x).
     Beta,
@@ -461,8 +517,8 @@ pub enum CoMomentOutput {
 pub struct CoMoments {
     output: CoMomentOutput,
     anchor: Option<(f64, f64)>,
-    anchor_row: usize,
-    anchor_left: bool,
+    finite: usize,
+    drifted: bool,
     sum_y: CompensatedSum,
     sum_x: CompensatedSum,
     sum_yy: CompensatedSum,
@@ -478,8 +534,8 @@ impl CoMoments {
         CoMoments {
             output,
             anchor: None,
-            anchor_row: 0,
-            anchor_left: false,
+            finite: 0,
+            drifted: false,
             sum_y: CompensatedSum::default(),
             sum_x: CompensatedSum::default(),
             sum_yy: CompensatedSum::default(),
@@ -492,7 +548,7 @@ impl CoMoments {
     }
 
     #[inline]
-    fn add(&mut self, row: usize, (y, x): (f64, f64), sign: f64) {
+    fn add(&mut self, (y, x): (f64, f64), sign: f64) {
         if !(y.is_finite() && x.is_finite()) {
             if sign > 0.0 {
                 self.infinite += 1;
@@ -501,10 +557,12 @@ impl CoMoments {
             }
             return;
         }
-        let (ay, ax) = *self.anchor.get_or_insert_with(|| {
-            self.anchor_row = row;
-            (y, x)
-        });
+        let (ay, ax) = *self.anchor.get_or_insert((y, x));
+        if sign > 0.0 {
+            self.finite += 1;
+        } else {
+            self.finite -= 1;
+        }
         let (dy, dx) = (y - ay, x - ax);
         self.sum_y.add(sign * dy);
         self.sum_x.add(sign * dx);
@@ -517,48 +575,67 @@ impl CoMoments {
     fn centred(&self, count: usize) -> (f64, f64, f64) {
         let n = count as f64;
         let (sy, sx) = (self.sum_y.total(), self.sum_x.total());
-        let yy = if self.run_y.covers(count) { 0.0 } else { (self.sum_yy.total() - sy * sy / n).max(0.0) };
-        let xx = if self.run_x.covers(count) { 0.0 } else { (self.sum_xx.total() - sx * sx / n).max(0.0) };
-        let xy = if yy == 0.0 || xx == 0.0 { 0.0 } else { self.sum_xy.total() - sx * sy / n };
+        let yy = if self.run_y.covers(count) {
+            0.0
+        } else {
+            (self.sum_yy.total() - sy * sy / n).max(0.0)
+        };
+        let xx = if self.run_x.covers(count) {
+            0.0
+        } else {
+            (self.sum_xx.total() - sx * sx / n).max(0.0)
+        };
+        let xy = if yy == 0.0 || xx == 0.0 {
+            0.0
+        } else {
+            self.sum_xy.total() - sx * sy / n
+        };
         (yy, xx, xy)
     }
 }
 
 impl<'a> Accumulator<Pair<'a>> for CoMoments {
-    fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
-        Some(max_rows)
+    fn rebuild_every(&self, _max_rows: usize) -> Option<usize> {
+        None
     }
 
     fn reset(&mut self, lane: &Pair<'a>, start: usize, now: usize, _end: usize) {
         *self = CoMoments::new(self.output);
-        let finite = |j: usize| {
-            let (y, x) = lane.obs(j);
-            y.is_finite() && x.is_finite()
-        };
-        if let Some(row) = (start..=now.min(lane.len().saturating_sub(1))).rev().find(|&j| finite(j)) {
-            self.anchor = Some(lane.obs(row));
-            self.anchor_row = row;
-        }
+        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
+            .rev()
+            .map(|j| lane.obs(j))
+            .find(|(y, x)| y.is_finite() && x.is_finite());
+        self.load(lane, start, now);
     }
 
     #[inline]
-    fn push(&mut self, row: usize, obs: (f64, f64)) {
-        self.add(row, obs, 1.0);
+    fn push(&mut self, _row: usize, obs: (f64, f64)) {
+        self.add(obs, 1.0);
         self.run_y.push(obs.0);
         self.run_x.push(obs.1);
     }
 
     #[inline]
-    fn pop(&mut self, row: usize, obs: (f64, f64)) {
-        self.add(row, obs, -1.0);
-        self.anchor_left |= self.anchor.is_some() && row == self.anchor_row;
+    fn pop(&mut self, _row: usize, obs: (f64, f64)) {
+        self.add(obs, -1.0);
+        if self.finite == 0 {
+            *self = CoMoments {
+                run_y: self.run_y,
+                run_x: self.run_x,
+                infinite: self.infinite,
+                ..CoMoments::new(self.output)
+            };
+        } else {
+            self.drifted = drifted(self.finite, self.sum_y.total(), self.sum_yy.total())
+                || drifted(self.finite, self.sum_x.total(), self.sum_xx.total());
+        }
     }
 
     fn wants_rebuild(&self) -> bool {
-        self.anchor_left
+        self.drifted
     }
 
-    fn value(&self, count: usize, _newest: (f64, f64)) -> f64 {
+    fn value(&mut self, count: usize, _newest: (f64, f64)) -> f64 {
         if count == 0 || self.infinite > 0 {
             return f64::NAN;
         }
@@ -575,9 +652,15 @@ impl<'a> Accumulator<Pair<'a>> for CoMoments {
                 if count < 2 || yy == 0.0 || xx == 0.0 {
                     f64::NAN
                 } else {
-                    // Two roots, not the root of a product: tiny or huge variances neither
-                    // underflow nor overflow.
-                    (xy / (yy.sqrt() * xx.sqrt())).clamp(-1.0, 1.0)
+                    // One root of the product rounds once (a perfect fit gives exactly 1); two
+                    // roots only where the product would under- or overflow.
+                    let product = yy * xx;
+                    let norm = if product.is_normal() {
+                        product.sqrt()
+                    } else {
+                        yy.sqrt() * xx.sqrt()
+                    };
+                    (xy / norm).clamp(-1.0, 1.0)
                 }
             }
             CoMomentOutput::Beta => {
@@ -608,7 +691,10 @@ pub struct Extremum {
 
 impl Extremum {
     pub fn new(which: Extreme) -> Self {
-        Extremum { which, deque: VecDeque::new() }
+        Extremum {
+            which,
+            deque: VecDeque::new(),
+        }
     }
 }
 
@@ -617,8 +703,9 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for Extremum {
         None
     }
 
-    fn reset(&mut self, _lane: &L, _start: usize, _now: usize, _end: usize) {
+    fn reset(&mut self, lane: &L, start: usize, now: usize, _end: usize) {
         self.deque.clear();
+        self.load(lane, start, now);
     }
 
     #[inline]
@@ -644,12 +731,33 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for Extremum {
         }
     }
 
-    fn value(&self, count: usize, _newest: f64) -> f64 {
+    fn value(&mut self, count: usize, _newest: f64) -> f64 {
         match self.deque.front() {
             Some(&(_, v)) if count > 0 => v,
             _ => f64::NAN,
         }
     }
+}
+
+/// A u64 that orders like `x` under `f64::total_cmp` (sign bit flipped for
+/// positives, all bits for negatives), so ranking sorts integers.
+#[inline]
+fn order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
+#[inline]
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
 }
 
 /// What an [`OrderStats`] accumulator reports.
@@ -679,9 +787,40 @@ pub struct OrderStats {
     base: usize,
     rank_of: Vec<u32>,
     sorted: Vec<f64>,
+    /// Whether the value of each rank is in the window.
+    live: Vec<bool>,
+    /// Fenwick tree of `live`, padded to a power of two so the descent needs no
+    /// bounds test (and compiles without branches).
     tree: Vec<u32>,
-    scratch: Vec<(f64, u32)>,
+    /// (key, row - base) of the ranked rows, in rank order; `fresh` and `merged`
+    /// are the buffers a reset merges through.
+    scratch: Vec<(u64, u32)>,
+    fresh: Vec<(u64, u32)>,
+    merged: Vec<(u64, u32)>,
+    /// One past the last ranked row, once rows are ranked.
+    ranked_end: Option<usize>,
+    /// The last selected live rank, kept in step with pushes and pops.
+    cursor: Option<Cursor>,
+    /// Whether pushes and pops update the tree. Medians and quantiles follow the
+    /// cursor and rebuild the tree in O(w) only when a selection needs it; a second
+    /// such need within a block turns updates on (O(log w) a step, the worst case).
+    eager: bool,
+    tree_valid: bool,
+    misses: usize,
 }
+
+/// A live rank and its position among the live values (1-based): the median of the
+/// next window is a step or two away, found by a short scan of `live` instead of a
+/// descent of the tree.
+#[derive(Clone, Copy, Debug)]
+struct Cursor {
+    rank: usize,
+    position: usize,
+}
+
+/// The longest scan of `live` before a selection falls back to the tree, so a step
+/// stays O(log w) in the worst case; about half the ranked rows are live.
+const SCAN: usize = 32;
 
 impl OrderStats {
     pub fn new(output: OrderOutput) -> Self {
@@ -690,8 +829,16 @@ impl OrderStats {
             base: 0,
             rank_of: Vec::new(),
             sorted: Vec::new(),
+            live: Vec::new(),
             tree: Vec::new(),
             scratch: Vec::new(),
+            fresh: Vec::new(),
+            merged: Vec::new(),
+            ranked_end: None,
+            cursor: None,
+            eager: !matches!(output, OrderOutput::Median | OrderOutput::Quantile(_)),
+            tree_valid: false,
+            misses: 0,
         }
     }
 
@@ -704,21 +851,120 @@ impl OrderStats {
         }
     }
 
-    /// The k-th smallest live value (1-based), by binary lifting down the tree.
-    fn kth(&self, k: usize) -> f64 {
-        let size = self.tree.len() - 1;
+    /// The rank of the k-th smallest live value (1-based), by binary lifting down
+    /// the tree.
+    #[inline]
+    fn kth_rank(&self, k: usize) -> usize {
         let mut pos = 0;
         let mut remaining = k as u32;
-        let mut step = if size == 0 { 0 } else { 1 << (usize::BITS - 1 - size.leading_zeros()) };
+        // The tree covers a power of two of ranks, whose total is >= k: start below it.
+        let mut step = self.tree.len().saturating_sub(1) / 2;
         while step > 0 {
-            let next = pos + step;
-            if next <= size && self.tree[next] < remaining {
-                pos = next;
-                remaining -= self.tree[next];
-            }
+            let count = self.tree[pos + step];
+            let take = (count < remaining) as usize;
+            pos += step * take;
+            remaining -= count * take as u32;
             step >>= 1;
         }
-        self.sorted.get(pos).copied().unwrap_or(f64::NAN)
+        pos
+    }
+
+    /// The k-th smallest live value (1-based).
+    fn kth(&self, k: usize) -> f64 {
+        self.sorted
+            .get(self.kth_rank(k))
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+
+    /// The Fenwick tree of `live`, in O(ranks).
+    fn build_tree(&mut self) {
+        self.tree.clear();
+        self.tree.resize(self.live.len().next_power_of_two() + 1, 0);
+        for (rank, &live) in self.live.iter().enumerate() {
+            self.tree[rank + 1] = live as u32;
+        }
+        for i in 1..self.tree.len() {
+            let parent = i + (i & i.wrapping_neg());
+            if parent < self.tree.len() {
+                self.tree[parent] += self.tree[i];
+            }
+        }
+        self.tree_valid = true;
+    }
+
+    /// `kth_rank` for a selection the cursor could not make (see `eager`).
+    fn kth_rank_from_tree(&mut self, k: usize) -> usize {
+        if !self.eager {
+            self.misses += 1;
+            // The first miss of a block is the reset's own; a second means the
+            // cursor is not keeping up: keep the tree current from now on.
+            self.eager = self.misses > 1;
+        }
+        if !self.tree_valid {
+            self.build_tree();
+        }
+        self.kth_rank(k)
+    }
+
+    /// The first live rank above `rank`, within `SCAN` slots.
+    #[inline]
+    fn live_above(&self, rank: usize) -> Option<usize> {
+        let end = (rank + 1 + SCAN).min(self.live.len());
+        (rank + 1..end).find(|&r| self.live[r])
+    }
+
+    /// The last live rank below `rank`, within `SCAN` slots.
+    #[inline]
+    fn live_below(&self, rank: usize) -> Option<usize> {
+        (rank.saturating_sub(SCAN)..rank)
+            .rev()
+            .find(|&r| self.live[r])
+    }
+
+    /// The rank of the k-th smallest live value (1-based): from the cursor when it
+    /// is a few short scans away, else by the tree.
+    fn select(&mut self, k: usize) -> usize {
+        if let Some(mut cursor) = self.cursor.filter(|c| c.position.abs_diff(k) <= 4) {
+            while cursor.position != k {
+                let next = if cursor.position < k {
+                    self.live_above(cursor.rank)
+                } else {
+                    self.live_below(cursor.rank)
+                };
+                match next {
+                    Some(rank) if cursor.position < k => {
+                        cursor = Cursor {
+                            rank,
+                            position: cursor.position + 1,
+                        }
+                    }
+                    Some(rank) => {
+                        cursor = Cursor {
+                            rank,
+                            position: cursor.position - 1,
+                        }
+                    }
+                    None => break,
+                }
+            }
+            if cursor.position == k {
+                self.cursor = Some(cursor);
+                return cursor.rank;
+            }
+        }
+        let rank = self.kth_rank_from_tree(k);
+        self.cursor = Some(Cursor { rank, position: k });
+        rank
+    }
+
+    /// The (k+1)-th smallest live value, given the rank of the k-th.
+    fn after(&mut self, rank: usize, k: usize) -> f64 {
+        let next = match self.live_above(rank) {
+            Some(next) => next,
+            None => self.kth_rank_from_tree(k + 1),
+        };
+        self.sorted.get(next).copied().unwrap_or(f64::NAN)
     }
 
     /// How many live values have rank <= `rank`.
@@ -732,11 +978,22 @@ impl OrderStats {
         total
     }
 
-    fn median(&self, count: usize) -> f64 {
+    fn median(&mut self, count: usize) -> f64 {
+        if count % 2 == 1 {
+            let middle = self.select(count / 2 + 1);
+            self.sorted[middle]
+        } else {
+            // Halve first: the mean of two finite values can not overflow.
+            let lower = self.select(count / 2);
+            self.sorted[lower] / 2.0 + self.after(lower, count / 2) / 2.0
+        }
+    }
+
+    /// The median without moving the cursor (for the MAD's searches).
+    fn median_at_rest(&self, count: usize) -> f64 {
         if count % 2 == 1 {
             self.kth(count / 2 + 1)
         } else {
-            // Halve first: the mean of two finite values can not overflow.
             self.kth(count / 2) / 2.0 + self.kth(count / 2 + 1) / 2.0
         }
     }
@@ -752,7 +1009,7 @@ impl OrderStats {
     /// Float subtraction is monotone, so the lists stay sorted after rounding and
     /// the result is bit-identical to `median(abs(w - median(w)))` in numpy.
     fn mad(&self, count: usize) -> f64 {
-        let m = self.median(count);
+        let m = self.median_at_rest(count);
         if !m.is_finite() {
             return f64::NAN;
         }
@@ -790,16 +1047,16 @@ impl OrderStats {
         kth / 2.0 + next / 2.0
     }
 
-    fn quantile(&self, count: usize, q: f64) -> f64 {
+    fn quantile(&mut self, count: usize, q: f64) -> f64 {
         let position = q * (count - 1) as f64;
         let below = position.floor();
         let fraction = position - below;
-        let low = self.kth(below as usize + 1);
+        let low_rank = self.select(below as usize + 1);
+        let low = self.sorted[low_rank];
         if fraction == 0.0 {
             return low;
         }
-        let high = self.kth(below as usize + 2);
-        low + (high - low) * fraction
+        low + (self.after(low_rank, below as usize + 1) - low) * fraction
     }
 }
 
@@ -808,39 +1065,112 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
         Some(max_rows)
     }
 
-    fn reset(&mut self, lane: &L, start: usize, _now: usize, end: usize) {
-        // Rows until the next reset lie in start..end: rank exactly those.
+    fn reset(&mut self, lane: &L, start: usize, now: usize, end: usize) {
+        self.cursor = None;
+        // Rows until the next reset lie in start..end: rank exactly those, by
+        // integer keys that order like the floats (ties in any fixed order: a rank
+        // only has to be unique). Rows ranked last time (start..now) are still in
+        // order: keep them and merge in the sorted new rows, so each row is sorted
+        // once, not twice.
+        let reuse = self.ranked_end == Some(now) && start >= self.base;
+        let fresh_from = if reuse { now } else { start };
+        self.fresh.clear();
+        self.fresh.extend((fresh_from..end).filter_map(|j| {
+            let x = lane.obs(j);
+            (!x.is_nan()).then(|| (order_key(x), (j - start) as u32))
+        }));
+        self.fresh.sort_unstable_by_key(|&(key, _)| key);
+        if reuse {
+            let shift = (start - self.base) as u32;
+            let mut kept = self
+                .scratch
+                .iter()
+                .filter(|e| e.1 >= shift)
+                .map(|&(k, o)| (k, o - shift))
+                .peekable();
+            let mut fresh = self.fresh.iter().copied().peekable();
+            self.merged.clear();
+            while let (Some(a), Some(b)) = (kept.peek(), fresh.peek()) {
+                if a.0 <= b.0 {
+                    self.merged.push(*a);
+                    kept.next();
+                } else {
+                    self.merged.push(*b);
+                    fresh.next();
+                }
+            }
+            self.merged.extend(kept.chain(fresh));
+            std::mem::swap(&mut self.scratch, &mut self.merged);
+        } else {
+            std::mem::swap(&mut self.scratch, &mut self.fresh);
+        }
         self.base = start;
-        self.scratch.clear();
-        self.scratch.extend(
-            (start..end).map(|j| (lane.obs(j), (j - start) as u32)).filter(|(x, _)| !x.is_nan()),
-        );
-        // Ties keep row order, so ranks are unique and deterministic.
-        self.scratch.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.ranked_end = Some(end);
         self.rank_of.clear();
         self.rank_of.resize(end - start, u32::MAX);
         self.sorted.clear();
-        for (rank, &(x, offset)) in self.scratch.iter().enumerate() {
+        for (rank, &(key, offset)) in self.scratch.iter().enumerate() {
             self.rank_of[offset as usize] = rank as u32;
-            self.sorted.push(x);
+            self.sorted.push(from_order_key(key));
         }
-        self.tree.clear();
-        self.tree.resize(self.sorted.len() + 1, 0);
+        // Load the window's rows; the tree is built from them in O(m), not by m pushes.
+        let ranks = self.sorted.len();
+        self.live.clear();
+        self.live.resize(ranks, false);
+        for offset in 0..now.saturating_sub(start) {
+            if let Some(&rank) = self.rank_of.get(offset).filter(|r| **r != u32::MAX) {
+                self.live[rank as usize] = true;
+            }
+        }
+        self.misses = 0;
+        self.tree_valid = false;
+        if self.eager {
+            self.build_tree();
+        }
     }
 
     #[inline]
     fn push(&mut self, row: usize, _x: f64) {
         let rank = self.rank_of[row - self.base];
-        self.update(rank, 1);
+        self.live[rank as usize] = true;
+        if self.eager {
+            self.update(rank, 1);
+        } else {
+            self.tree_valid = false;
+        }
+        if let Some(cursor) = self.cursor.as_mut() {
+            cursor.position += usize::from((rank as usize) < cursor.rank);
+        }
     }
 
     #[inline]
     fn pop(&mut self, row: usize, _x: f64) {
-        let rank = self.rank_of[row - self.base];
-        self.update(rank, -1);
+        let rank = self.rank_of[row - self.base] as usize;
+        self.live[rank] = false;
+        if self.eager {
+            self.update(rank as u32, -1);
+        } else {
+            self.tree_valid = false;
+        }
+        if let Some(cursor) = self.cursor {
+            self.cursor = if rank < cursor.rank {
+                Some(Cursor {
+                    position: cursor.position - 1,
+                    ..cursor
+                })
+            } else if rank == cursor.rank {
+                // Its value left: the next live value takes its position.
+                self.live_above(rank).map(|next| Cursor {
+                    rank: next,
+                    ..cursor
+                })
+            } else {
+                Some(cursor)
+            };
+        }
     }
 
-    fn value(&self, count: usize, newest: f64) -> f64 {
+    fn value(&mut self, count: usize, newest: f64) -> f64 {
         if count == 0 {
             return f64::NAN;
         }
@@ -867,7 +1197,12 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
 mod tests {
     use super::*;
 
-    fn run_rows<A: Accumulator<&'static [f64]>>(x: &'static [f64], w: usize, mp: usize, mut acc: A) -> Vec<f64> {
+    fn run_rows<A: Accumulator<&'static [f64]>>(
+        x: &'static [f64],
+        w: usize,
+        mp: usize,
+        mut acc: A,
+    ) -> Vec<f64> {
         let lane: &[f64] = x;
         let mut out = vec![0.0; x.len()];
         run(&lane, &Window::Rows(w), mp, &mut acc, &mut out);
@@ -875,7 +1210,10 @@ mod tests {
     }
 
     fn same(a: &[f64], b: &[f64]) -> bool {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x.is_nan() && y.is_nan()) || x == y)
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| (x.is_nan() && y.is_nan()) || x == y)
     }
 
     #[test]
@@ -909,12 +1247,22 @@ mod tests {
         let shifted: Vec<f64> = base.iter().map(|v| v + 1e9).collect();
         let lane: &[f64] = &shifted;
         let mut out = vec![0.0; shifted.len()];
-        run(&lane, &Window::Rows(20), 20, &mut Moments::new(MomentOutput::Var { ddof: 1 }), &mut out);
+        run(
+            &lane,
+            &Window::Rows(20),
+            20,
+            &mut Moments::new(MomentOutput::Var { ddof: 1 }),
+            &mut out,
+        );
         for i in 19..shifted.len() {
             let w = &shifted[i - 19..=i];
             let m = w.iter().sum::<f64>() / 20.0;
             let two_pass = w.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 19.0;
-            assert!((out[i] - two_pass).abs() <= 1e-9 * two_pass, "row {i}: {} vs {two_pass}", out[i]);
+            assert!(
+                (out[i] - two_pass).abs() <= 1e-9 * two_pass,
+                "row {i}: {} vs {two_pass}",
+                out[i]
+            );
         }
     }
 
@@ -938,19 +1286,31 @@ mod tests {
 
     #[test]
     fn median_and_quantile_match_sorting() {
-        let x: Vec<f64> = (0..300).map(|i| (((i * 37) % 101) as f64).sin() * 10.0).collect();
+        let x: Vec<f64> = (0..300)
+            .map(|i| (((i * 37) % 101) as f64).sin() * 10.0)
+            .collect();
         let lane: &[f64] = &x;
         for w in [1usize, 2, 5, 16, 64] {
             for q in [0.0, 0.1, 0.5, 0.9, 1.0] {
                 let mut out = vec![0.0; x.len()];
-                run(&lane, &Window::Rows(w), 1, &mut OrderStats::new(OrderOutput::Quantile(q)), &mut out);
+                run(
+                    &lane,
+                    &Window::Rows(w),
+                    1,
+                    &mut OrderStats::new(OrderOutput::Quantile(q)),
+                    &mut out,
+                );
                 for i in 0..x.len() {
                     let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i].to_vec();
                     v.sort_by(f64::total_cmp);
                     let pos = q * (v.len() - 1) as f64;
                     let lo = pos.floor() as usize;
                     let frac = pos - lo as f64;
-                    let expected = if frac == 0.0 { v[lo] } else { v[lo] + (v[lo + 1] - v[lo]) * frac };
+                    let expected = if frac == 0.0 {
+                        v[lo]
+                    } else {
+                        v[lo] + (v[lo + 1] - v[lo]) * frac
+                    };
                     assert_eq!(out[i], expected, "w={w} q={q} i={i}");
                 }
             }
@@ -960,19 +1320,39 @@ mod tests {
     #[test]
     fn mad_matches_sorting_with_ties_and_nan() {
         let x: Vec<f64> = (0..400)
-            .map(|i| if i % 17 == 5 { f64::NAN } else { ((i * 53) % 29) as f64 - 0.5 * ((i * 7) % 5) as f64 })
+            .map(|i| {
+                if i % 17 == 5 {
+                    f64::NAN
+                } else {
+                    ((i * 53) % 29) as f64 - 0.5 * ((i * 7) % 5) as f64
+                }
+            })
             .collect();
         let lane: &[f64] = &x;
         let median = |v: &mut Vec<f64>| {
             v.sort_by(f64::total_cmp);
             let n = v.len();
-            if n % 2 == 1 { v[n / 2] } else { v[n / 2 - 1] / 2.0 + v[n / 2] / 2.0 }
+            if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                v[n / 2 - 1] / 2.0 + v[n / 2] / 2.0
+            }
         };
         for w in [1usize, 2, 3, 4, 7, 10, 33, 400] {
             let mut out = vec![0.0; x.len()];
-            run(&lane, &Window::Rows(w), 1, &mut OrderStats::new(OrderOutput::Mad), &mut out);
+            run(
+                &lane,
+                &Window::Rows(w),
+                1,
+                &mut OrderStats::new(OrderOutput::Mad),
+                &mut out,
+            );
             for i in 0..x.len() {
-                let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i].iter().copied().filter(|v| !v.is_nan()).collect();
+                let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i]
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect();
                 if v.is_empty() {
                     assert!(out[i].is_nan());
                     continue;
@@ -997,18 +1377,36 @@ mod tests {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let lane: &[f64] = &x;
         let mut out = vec![0.0; 6];
-        let window = Window::Span { times: &times, span: 3 };
+        let window = Window::Span {
+            times: &times,
+            span: 3,
+        };
         window.validate(6).unwrap();
-        run(&lane, &window, 1, &mut Moments::new(MomentOutput::Sum), &mut out);
+        run(
+            &lane,
+            &window,
+            1,
+            &mut Moments::new(MomentOutput::Sum),
+            &mut out,
+        );
         assert_eq!(out, vec![1.0, 3.0, 6.0, 4.0, 9.0, 6.0]);
         assert_eq!(window.max_rows(6), 3);
     }
 
     #[test]
     fn bad_windows_are_errors_that_name_the_argument() {
-        assert!(Window::Rows(0).validate(3).unwrap_err().to_string().starts_with("window:"));
+        assert!(Window::Rows(0)
+            .validate(3)
+            .unwrap_err()
+            .to_string()
+            .starts_with("window:"));
         let unsorted = [2i64, 1];
-        let err = Window::Span { times: &unsorted, span: 1 }.validate(2).unwrap_err();
+        let err = Window::Span {
+            times: &unsorted,
+            span: 1,
+        }
+        .validate(2)
+        .unwrap_err();
         assert!(err.to_string().starts_with("times:"));
     }
 
@@ -1018,9 +1416,21 @@ mod tests {
         let x = [2.0, 4.0, 6.0, f64::NAN, 10.0];
         let lane = Pair { y: &y, x: &x };
         let mut out = vec![0.0; 5];
-        run(&lane, &Window::Rows(5), 2, &mut CoMoments::new(CoMomentOutput::Beta), &mut out);
+        run(
+            &lane,
+            &Window::Rows(5),
+            2,
+            &mut CoMoments::new(CoMomentOutput::Beta),
+            &mut out,
+        );
         assert!(same(&out, &[f64::NAN, 0.5, 0.5, 0.5, 0.5]));
-        run(&lane, &Window::Rows(5), 2, &mut CoMoments::new(CoMomentOutput::Corr), &mut out);
+        run(
+            &lane,
+            &Window::Rows(5),
+            2,
+            &mut CoMoments::new(CoMomentOutput::Corr),
+            &mut out,
+        );
         assert!((out[4] - 1.0).abs() < 1e-15);
     }
 }

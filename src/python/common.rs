@@ -23,16 +23,22 @@ const BATCH_TIME: Duration = Duration::from_millis(100);
 
 /// A non-negative integer argument as usize.
 pub fn non_negative(name: &str, value: i64) -> PyResult<usize> {
-    usize::try_from(value).map_err(|_| PyValueError::new_err(format!("{name}: must be >= 0, got {value}")))
+    usize::try_from(value)
+        .map_err(|_| PyValueError::new_err(format!("{name}: must be >= 0, got {value}")))
 }
 
 /// The window: `window` rows, or, with `times`, a duration of `window` time units.
 pub fn window_of<'a>(window: i64, times: Option<&'a [i64]>) -> PyResult<Window<'a>> {
     if window < 1 {
-        return Err(PyValueError::new_err(format!("window: must be >= 1, got {window}")));
+        return Err(PyValueError::new_err(format!(
+            "window: must be >= 1, got {window}"
+        )));
     }
     Ok(match times {
-        Some(times) => Window::Span { times, span: window },
+        Some(times) => Window::Span {
+            times,
+            span: window,
+        },
         None => Window::Rows(non_negative("window", window)?),
     })
 }
@@ -84,7 +90,11 @@ pub fn alloc_f64(name: &str, n: usize) -> PyResult<Vec<f64>> {
 pub fn cells(name: &str, rows: usize, cols: usize) -> PyResult<usize> {
     rows.checked_mul(cols)
         .filter(|n| *n <= isize::MAX as usize / 8)
-        .ok_or_else(|| PyMemoryError::new_err(format!("{name}: an output of {rows} x {cols} values cannot exist")))
+        .ok_or_else(|| {
+            PyMemoryError::new_err(format!(
+                "{name}: an output of {rows} x {cols} values cannot exist"
+            ))
+        })
 }
 
 // ------------------------------------------------------------------------- fork
@@ -125,7 +135,11 @@ pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     match pool {
         Some(pool) => pool.install(f),
         // no thread could be started: one thread, the caller's
-        None => match rayon::ThreadPoolBuilder::new().num_threads(1).use_current_thread().build() {
+        None => match rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .use_current_thread()
+            .build()
+        {
             Ok(one) => one.install(f),
             Err(_) => f(),
         },
@@ -133,7 +147,11 @@ pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 }
 
 /// Run a 1-D kernel without the GIL into a new array of `len` values.
-pub fn fill_1d<'py, F>(py: Python<'py>, len: usize, kernel: F) -> PyResult<Bound<'py, PyArray1<f64>>>
+pub fn fill_1d<'py, F>(
+    py: Python<'py>,
+    len: usize,
+    kernel: F,
+) -> PyResult<Bound<'py, PyArray1<f64>>>
 where
     F: FnOnce(&mut [f64]) + Send,
 {

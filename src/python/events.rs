@@ -35,7 +35,9 @@ fn event_paths<'py>(
     let rows = to_vec_i64(&event_rows);
     let values = values.as_array();
     // ndarray views of numpy memory are Sync; the readonly borrow lives across detach.
-    let out = py.detach(|| in_pool(|| events::event_paths(&time, values, &rows, before, after, unit, kind)))?;
+    let out = py.detach(|| {
+        in_pool(|| events::event_paths(&time, values, &rows, before, after, unit, kind))
+    })?;
     Ok(out.into_pyarray(py))
 }
 
@@ -60,7 +62,13 @@ fn event_source_rows<'py>(
         let src = events::source_rows(&time, &rows, &offsets, unit)?;
         let flat: Vec<i64> = src
             .into_iter()
-            .map(|j| if j == events::NO_ROW { -1 } else { i64::try_from(j).unwrap_or(-1) })
+            .map(|j| {
+                if j == events::NO_ROW {
+                    -1
+                } else {
+                    i64::try_from(j).unwrap_or(-1)
+                }
+            })
             .collect();
         // event-major flat = Fortran order of (offsets, events)
         use ndarray::ShapeBuilder;

@@ -24,7 +24,9 @@ fn spec_of(
     ddof: i64,
 ) -> PyResult<ValuationSpec> {
     let span = Span::parse(kind, window)?;
-    let min_periods = min_periods.map(|mp| non_negative("min_periods", mp)).transpose()?;
+    let min_periods = min_periods
+        .map(|mp| non_negative("min_periods", mp))
+        .transpose()?;
     let spec = ValuationSpec::new(
         span,
         Center::parse(center)?,
@@ -71,9 +73,19 @@ fn valuation_zscore_2d<'py>(
     ddof: i64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let input = x.as_array();
-    let spec = spec_of(input.nrows(), kind, window, center, scale, min_periods, ddof)?;
+    let spec = spec_of(
+        input.nrows(),
+        kind,
+        window,
+        center,
+        scale,
+        min_periods,
+        ddof,
+    )?;
     check_has_values("x", input.iter())?;
-    fill_2d(py, input, |_, columns, out| map_columns(columns, out, |lane, dest| spec.zscore(lane, dest)))
+    fill_2d(py, input, |_, columns, out| {
+        map_columns(columns, out, |lane, dest| spec.zscore(lane, dest))
+    })
 }
 
 /// The centre and scale lines of a 1-D array: `(center, scale)`.
