@@ -444,10 +444,22 @@ _ARG = {
 }
 
 
+# Known kernel bugs, each a strict xfail so that its fix shows up.
+KNOWN_BUGS = {
+    ("magnitude_1e300", "valuation"): "full-sample valuation.zscore(scale='std') is all NaN for data near 1e300: "
+    "src/kernels/rolling.rs reduce/reduce_many (main 28a38c5/e0df70e) feed Moments without the power-of-two "
+    "rescaling (squaring_exponent) that RollingSpec::apply uses, so the squares overflow",
+    ("magnitude_1e-300", "valuation"): "full-sample valuation.zscore(scale='std') is all NaN for data near 1e-300: "
+    "src/kernels/rolling.rs reduce/reduce_many skip squaring_exponent, so the squares underflow to 0",
+}
+
+
 @pytest.mark.parametrize("function", list(FUNCTIONS))
 @pytest.mark.parametrize("case", VALUES, ids=VALUE_IDS)
-def test_hostile_values(case: Case, function: str) -> None:
+def test_hostile_values(case: Case, function: str, request: pytest.FixtureRequest) -> None:
     """Right answer, or the case's error naming the argument; never anything else."""
+    if (case.id, function) in KNOWN_BUGS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[(case.id, function)]))
     check = FUNCTIONS[function]
     if case.error is None or function in ("event_study", "first_cuts", "performance"):
         check(case)  # these check refusals themselves (they wrap values into Series first)

@@ -79,7 +79,7 @@ _HUGE_2D = np.broadcast_to(np.float64(1.0), (10**6, 10**7))
         lambda: rolling.corr(_HUGE_2D, _HUGE_2D[:, 0], 3),
         lambda: valuation.zscore(_HUGE_1D),
         lambda: valuation.percentile_rank(_HUGE_2D, window=5),
-        lambda: _core.rolling_2d(_HUGE_2D, "mean", 3, 3),
+        lambda: _core.rolling(_HUGE_2D, "mean", 3, 3),
         lambda: _core.valuation_zscore_1d(_HUGE_1D, "full", 0),
         lambda: _core.valuation_center_scale_1d(_HUGE_1D, "expanding", 0),
     ],
@@ -104,18 +104,18 @@ def test_an_output_larger_than_memory_is_a_memory_error(call) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="src/python/rolling.rs rolling_1d/rolling_pair_1d copy a strided lane with "
+    reason="src/python/rolling.rs rolling/rolling_pair (1-D input) copy a strided lane with "
     "common::lane (Vec::to_vec): a zero-stride 10**12 view aborts the process on the failed "
     "allocation. Fix: use common::try_lane('x', &x)? there (rolling.rs is not this branch's "
     "to edit). The public API is safe: capcycle._adapt copies broadcast views first.",
 )
-def test_private_rolling_1d_on_a_broadcast_view_is_a_memory_error_not_an_abort() -> None:
+def test_private_rolling_on_a_1d_broadcast_view_is_a_memory_error_not_an_abort() -> None:
     code = textwrap.dedent(
         """
         import numpy as np
         from capcycle import _core
         try:
-            _core.rolling_1d(np.broadcast_to(np.float64(1.0), (10**12,)), "mean", 3, 3)
+            _core.rolling(np.broadcast_to(np.float64(1.0), (10**12,)), "mean", 3, 3)
         except MemoryError:
             print("MemoryError")
         """
