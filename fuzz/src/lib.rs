@@ -75,8 +75,9 @@ pub fn ldexp(x: f64, e: i32) -> f64 {
 /// 2^30 offset, i.e. data near 1e9), then one or two bytes per value.
 pub fn lane(b: &mut Bytes, n: usize, header: u8) -> Lane {
     let (e, offset) = match header % 8 {
-        4 => (500, 0),
-        5 => (-500, 0),
+        // squares of 2^997 overflow and of 2^-1003 underflow: the kernels must rescale
+        4 => (990, 0),
+        5 => (-1000, 0),
         6 => (0, 1i64 << 33), // + 2^30 in units of 1/8
         7 => (-3, 0),
         _ => (0, 0),
@@ -152,14 +153,24 @@ fn moments(v: &[V]) -> Moments {
     m
 }
 
-/// The variance in f64 (NaN when undefined), from exact moments.
-fn variance(m: &Moments, ddof: usize, e: i32) -> f64 {
+/// The variance in units of 2^(2e) (NaN when undefined), from exact moments.
+fn variance_unscaled(m: &Moments, ddof: usize) -> f64 {
     if m.pinf || m.ninf || m.c <= ddof as i128 {
         return f64::NAN;
     }
     let num = m.c * m.s2 - m.s1 * m.s1; // = c * sum (K - mean)^2, exact
     let den = m.c * (m.c - ddof as i128);
-    ldexp(num as f64 / den as f64 / 64.0, 2 * e)
+    num as f64 / den as f64 / 64.0
+}
+
+/// The variance in f64 (inf when the true variance is beyond f64).
+fn variance(m: &Moments, ddof: usize, e: i32) -> f64 {
+    ldexp(variance_unscaled(m, ddof), 2 * e)
+}
+
+/// The standard deviation, scaled after the root (finite whenever the data are).
+fn std_dev(m: &Moments, ddof: usize, e: i32) -> f64 {
+    ldexp(variance_unscaled(m, ddof).sqrt(), e)
 }
 
 fn sorted_finite_and_inf(v: &[V], e: i32) -> Vec<f64> {
@@ -215,11 +226,12 @@ fn naive(stat: Stat, w: &[V], newest: V, e: i32) -> f64 {
             }
         }
         Stat::Var { ddof } => variance(&m, ddof, e),
-        Stat::Std { ddof } => variance(&m, ddof, e).sqrt(),
+        Stat::Std { ddof } => std_dev(&m, ddof, e),
         Stat::Zscore { ddof } => {
-            let std = variance(&m, ddof, e).sqrt();
+            // unitless: deviation and std both in units of 2^e
+            let std = variance_unscaled(&m, ddof).sqrt();
             match newest {
-                V::K(k) if std > 0.0 => ldexp(((m.c * k as i128 - m.s1) as f64) / (8.0 * m.c as f64), e) / std,
+                V::K(k) if std > 0.0 => ((m.c * k as i128 - m.s1) as f64) / (8.0 * m.c as f64) / std,
                 _ => f64::NAN,
             }
         }
