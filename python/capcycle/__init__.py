@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import os as _os
+
 from capcycle import data, events, fed, rolling, valuation
-from capcycle._core import __version__
+from capcycle._core import __version__, _after_fork_in_child
+
+# A child made by os.fork() (multiprocessing's "fork" start method, the default on
+# Linux before Python 3.14) inherits rayon's pool without its threads; this hook makes
+# the child's parallel kernels run on a pool of its own (src/python/common.rs).
+# tests/test_concurrency.py::test_fork_after_a_parallel_call_completes_in_the_child
+_os.register_at_fork(after_in_child=_after_fork_in_child)
 from capcycle.performance import excess_returns, relative_performance
 
 __all__ = [

@@ -56,7 +56,13 @@ def _to_float64(values: Any, name: str) -> np.ndarray:
     """float64, native byte order, no copy when it already is."""
     array = values if isinstance(values, np.ndarray) else np.asarray(values)
     _check_dtype(array.dtype, name)
-    return np.asarray(array, dtype=np.float64)
+    out = np.asarray(array, dtype=np.float64)
+    if out.size > 1 and 0 in out.strides:
+        # A broadcast view (np.broadcast_to(1.0, 10**12)) has no memory behind it; the
+        # kernels would copy it. Copy it here, where numpy says MemoryError when it
+        # cannot (tests/test_memory.py).
+        out = np.array(out, dtype=np.float64)
+    return out
 
 
 def _check_ndim(values: np.ndarray, name: str, max_ndim: int) -> None:

@@ -116,7 +116,7 @@ def _prepare_series(series: Any) -> tuple[np.ndarray, np.ndarray, list[Any], boo
             "(resample to daily first)"
         )
     for name, dtype in frame.dtypes.items():
-        if dtype == bool or not pd.api.types.is_numeric_dtype(dtype):
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
             label = "series" if not is_frame else f"series[{name!r}]"
             raise TypeError(f"{label}: must be numeric, got dtype {dtype}")
     values = np.array(frame.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64, order="F", copy=True)
@@ -190,8 +190,9 @@ def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
     """Mean skipping NaN, NaN where nothing is left, without warnings."""
     valid = ~np.isnan(a)
     count = valid.sum(axis=axis)
-    total = np.where(valid, a, 0.0).sum(axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # Paths may hold +-inf (a zero level at the event): inf - inf is NaN, quietly.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        total = np.where(valid, a, 0.0).sum(axis=axis)
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
@@ -206,7 +207,8 @@ def _nanquantile(a: np.ndarray, q: float) -> np.ndarray:
     frac = pos - lo
     v_lo = np.take_along_axis(s, lo[None, :], axis=0)[0]
     v_hi = np.take_along_axis(s, hi[None, :], axis=0)[0]
-    out = v_lo + (v_hi - v_lo) * frac
+    with np.errstate(invalid="ignore", over="ignore"):  # +-inf paths (see _nanmean)
+        out = v_lo + (v_hi - v_lo) * frac
     out = np.where(frac == 0, v_lo, out)
     return np.where(count > 0, out, np.nan)
 
@@ -409,7 +411,10 @@ class EventStudy:
         cols = []
         for block in self._blocks():
             for a, b in pos:
-                cols.append((1.0 + block[b]) / (1.0 + block[a]) - 1.0)
+                # A path of -100% or +-inf (a zero or infinite level) gives NaN/inf
+                # here, as the paths themselves do: no warning (tests/test_hostile.py).
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    cols.append((1.0 + block[b]) / (1.0 + block[a]) - 1.0)
         values = np.column_stack(cols)  # (events, series * pairs)
         values = np.vstack([values, _nanmean(values, axis=0)[None, :]])
         index = pd.Index([*self.events, "mean"], name="event", dtype=object)
@@ -465,8 +470,8 @@ class EventStudy:
             mean = _nanmean(block, axis=1)
             valid = ~np.isnan(means)
             k = valid.sum(axis=0)
-            dev = np.where(valid, means - _nanmean(means, axis=0), 0.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # +-inf paths
+                dev = np.where(valid, means - _nanmean(means, axis=0), 0.0)
                 se = np.where(k > 1, np.sqrt((dev**2).sum(axis=0) / np.maximum(k - 1, 1)), np.nan)
             data += [mean, _nanquantile(means, lo_q), _nanquantile(means, hi_q), se]
         return pd.DataFrame(np.column_stack(data), index=self.offsets,

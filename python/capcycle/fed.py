@@ -79,9 +79,9 @@ def _rate_series(target_rate: Any) -> pd.Series:
             "target_rate: the index must be a DatetimeIndex "
             f"(got {type(target_rate.index).__name__}); parse the dates first"
         )
-    if target_rate.dtype == bool or not (
+    if pd.api.types.is_bool_dtype(target_rate.dtype) or not (
         pd.api.types.is_numeric_dtype(target_rate.dtype)
-    ):
+    ) or pd.api.types.is_complex_dtype(target_rate.dtype):
         raise TypeError(f"target_rate: must be numeric, got dtype {target_rate.dtype}")
     if target_rate.index.hasnans:
         raise ValueError("target_rate: the index has missing dates (NaT)")
@@ -90,6 +90,8 @@ def _rate_series(target_rate: Any) -> pd.Series:
     if not target_rate.index.is_unique:
         raise ValueError("target_rate: the index has duplicate dates")
     rate = target_rate.astype("float64").dropna()
+    if np.isinf(rate.to_numpy()).any():
+        raise ValueError(f"target_rate: has an infinite value at {rate.index[np.isinf(rate.to_numpy())][0]}")
     if len(rate) == 0:
         raise ValueError("target_rate: has no non-missing value")
     return rate

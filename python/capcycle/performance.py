@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from capcycle._adapt import _check_dtype
+
 __all__ = ["excess_returns", "relative_performance"]
 
 _KINDS = ("level", "returns")
@@ -23,12 +25,22 @@ def _as_series(x: Any, arg: str) -> pd.Series:
             raise TypeError(f"{arg} must be a Series or a one-column DataFrame, got {x.shape[1]} columns")
         x = x.iloc[:, 0]
     if isinstance(x, pd.Series):
+        _check_dtype(x.dtype, arg)
         try:
             return x.astype("float64")
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{arg} must hold numbers: {exc}") from None
     if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):  # polars Series
         x = x.to_numpy()
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{arg} must be a Series or a 1-D array of numbers: {exc}") from None
+    if isinstance(x, np.ndarray):
+        # Strings ("3"), objects and complex numbers are refused as everywhere else in
+        # capcycle (capcycle._adapt), not parsed or truncated (tests/test_hostile.py).
+        _check_dtype(x.dtype, arg)
     try:
         arr = np.asarray(x, dtype="float64")
     except (TypeError, ValueError) as exc:
@@ -60,6 +72,15 @@ def _check_levels(x: pd.Series, arg: str) -> None:
     bad = x[x <= 0]
     if len(bad):
         raise ValueError(f"{arg} has a non-positive level {bad.iloc[0]!r} at {bad.index[0]}")
+    _check_finite(x, arg, "level")
+
+
+def _check_finite(x: pd.Series, arg: str, what: str) -> None:
+    """An infinite price or return is a data error (a division by zero upstream), not a
+    value to carry into every later ratio (tests/test_hostile.py)."""
+    bad = x[np.isinf(x.to_numpy())]
+    if len(bad):
+        raise ValueError(f"{arg} has an infinite {what} at {bad.index[0]}; clean the data first")
 
 
 def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
@@ -72,8 +93,16 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
         )
     if (tail <= -1).any():
         raise ValueError(f"{arg} has a return of -100% or less at {tail.index[(tail <= -1).argmax()]}")
+    _check_finite(tail, arg, "return")
+    if r.empty:
+        return r.astype("float64")
     growth = np.concatenate([[1.0], 1.0 + tail.to_numpy()])
-    return pd.Series(np.cumprod(growth), index=r.index)
+    with np.errstate(over="ignore"):
+        levels = np.cumprod(growth)
+    if not np.isfinite(levels).all():
+        where = r.index[np.argmax(~np.isfinite(levels))]
+        raise ValueError(f"{arg}: compounding the returns overflows float64 at {where}; are they in percent?")
+    return pd.Series(levels, index=r.index)
 
 
 def relative_performance(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
@@ -160,6 +189,8 @@ def excess_returns(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
         out = (s / s.shift(1) - 1.0) - (lg / lg.shift(1) - 1.0)
         out = out.iloc[1:]
     else:
+        _check_finite(s, "small", "return")
+        _check_finite(lg, "large", "return")
         out = s - lg
     out.name = _name(_as_series(small, "small"), _as_series(large, "large"), "-")
     return out

@@ -1,17 +1,25 @@
-//! What every binding shares: argument checks that name the argument, and the
-//! GIL-free, interruptible driver for 1-D and 2-D kernels.
+//! What every binding shares: argument checks that name the argument, the GIL-free,
+//! interruptible driver for 1-D and 2-D kernels, output allocation that fails with
+//! `MemoryError` instead of aborting, and the thread pool a forked child must use.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use ndarray::{s, ArrayView2, ArrayViewMut2};
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
+use ndarray::{s, Array2, ArrayView2, ShapeBuilder};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
+use rayon::ThreadPool;
 
 use crate::kernels::window::Window;
 
-/// About this many cells run between two checks for Ctrl-C.
-const CELLS_PER_SIGNAL_CHECK: usize = 1 << 22;
+/// The first batch of a 2-D call holds about this many cells; later batches are
+/// sized so that each takes about `BATCH_TIME`, so Ctrl-C is honoured within about
+/// that long in release and debug builds alike (tests/test_concurrency.py).
+const FIRST_BATCH_CELLS: usize = 1 << 18;
+const BATCH_TIME: Duration = Duration::from_millis(100);
 
 /// A non-negative integer argument as usize.
 pub fn non_negative(name: &str, value: i64) -> PyResult<usize> {
@@ -41,10 +49,100 @@ pub fn times_vec(times: Option<PyReadonlyArray1<'_, i64>>) -> Option<Vec<i64>> {
 }
 
 /// A 1-D array as a slice: borrowed when contiguous, copied when strided.
+/// Prefer [`try_lane`]: a copy of a huge zero-stride view aborts here.
 pub fn lane<'a>(x: &'a PyReadonlyArray1<'_, f64>) -> Cow<'a, [f64]> {
     match x.as_slice() {
         Ok(slice) => Cow::Borrowed(slice),
         Err(_) => Cow::Owned(x.as_array().to_vec()),
+    }
+}
+
+/// [`lane`] that reports a copy too large for memory (a broadcast view such as
+/// `np.broadcast_to(1.0, 10**12)`) as `MemoryError` naming `name`.
+pub fn try_lane<'a>(name: &str, x: &'a PyReadonlyArray1<'_, f64>) -> PyResult<Cow<'a, [f64]>> {
+    match x.as_slice() {
+        Ok(slice) => Ok(Cow::Borrowed(slice)),
+        Err(_) => {
+            let view = x.as_array();
+            let mut copy = alloc_f64(name, view.len())?;
+            copy.iter_mut().zip(view.iter()).for_each(|(d, v)| *d = *v);
+            Ok(Cow::Owned(copy))
+        }
+    }
+}
+
+/// `n` zeros, or `MemoryError` naming `name` when they cannot be allocated (never an
+/// abort: `Vec::try_reserve_exact` instead of numpy's allocator, whose NULL the numpy
+/// crate turns into a panic).
+pub fn alloc_f64(name: &str, n: usize) -> PyResult<Vec<f64>> {
+    let mut v: Vec<f64> = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        PyMemoryError::new_err(format!(
+            "{name}: cannot allocate {n} float64 values ({:.1} GB); use fewer rows or columns",
+            (n as f64) * 8e-9
+        ))
+    })?;
+    v.resize(n, 0.0);
+    Ok(v)
+}
+
+/// The cells of a `rows x cols` output, or `MemoryError` when that overflows.
+pub fn cells(name: &str, rows: usize, cols: usize) -> PyResult<usize> {
+    rows.checked_mul(cols)
+        .filter(|n| *n <= isize::MAX as usize / 8)
+        .ok_or_else(|| {
+            PyMemoryError::new_err(format!(
+                "{name}: an output of {rows} x {cols} values cannot exist"
+            ))
+        })
+}
+
+// ------------------------------------------------------------------------- fork
+
+/// Set in a forked child (`os.register_at_fork`, python/capcycle/__init__.py).
+static FORKED: AtomicBool = AtomicBool::new(false);
+/// The pool a forked child runs parallel kernels on.
+static CHILD_POOL: Mutex<Option<Arc<ThreadPool>>> = Mutex::new(None);
+
+/// Called in the child after `os.fork()`. rayon's global pool lives on in the child's
+/// memory but its worker threads do not (fork copies only the calling thread): a
+/// parallel kernel would wait forever for them. From now on this process runs its
+/// parallel kernels on a pool of its own, created on first use; the threads of a pool
+/// inherited from a forking parent are forgotten, never joined.
+#[pyfunction]
+pub fn _after_fork_in_child() {
+    FORKED.store(true, Ordering::SeqCst);
+    let mut slot = CHILD_POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(inherited) = slot.take() {
+        std::mem::forget(inherited);
+    }
+}
+
+/// Run `f` (which may use rayon) where its parallel work can run: the global pool in
+/// a process that never forked (no overhead), a pool of its own in a forked child.
+pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if !FORKED.load(Ordering::SeqCst) {
+        return f();
+    }
+    let pool = {
+        let mut slot = CHILD_POOL.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            // honours RAYON_NUM_THREADS like the global pool
+            *slot = rayon::ThreadPoolBuilder::new().build().ok().map(Arc::new);
+        }
+        slot.clone()
+    };
+    match pool {
+        Some(pool) => pool.install(f),
+        // no thread could be started: one thread, the caller's
+        None => match rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .use_current_thread()
+            .build()
+        {
+            Ok(one) => one.install(f),
+            Err(_) => f(),
+        },
     }
 }
 
@@ -57,16 +155,10 @@ pub fn fill_1d<'py, F>(
 where
     F: FnOnce(&mut [f64]) + Send,
 {
-    let out = PyArray1::<f64>::zeros(py, len, false);
-    {
-        let mut guard = out.readwrite();
-        let dest = guard
-            .as_slice_mut()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        py.detach(|| kernel(dest));
-    }
+    let mut out = alloc_f64("x", len)?;
+    py.detach(|| in_pool(|| kernel(&mut out)));
     py.check_signals()?;
-    Ok(out)
+    Ok(out.into_pyarray(py))
 }
 
 /// Run a 2-D kernel without the GIL, a batch of columns at a time, into a new
@@ -79,22 +171,26 @@ pub fn fill_2d<'py, F>(
     kernel: F,
 ) -> PyResult<Bound<'py, PyArray2<f64>>>
 where
-    F: Fn(usize, ArrayView2<'_, f64>, ArrayViewMut2<'_, f64>) + Sync,
+    F: Fn(usize, ArrayView2<'_, f64>, ndarray::ArrayViewMut2<'_, f64>) + Sync,
 {
     let (rows, cols) = input.dim();
-    let out = PyArray2::<f64>::zeros(py, [rows, cols], true);
-    let batch = (CELLS_PER_SIGNAL_CHECK / rows.max(1)).max(1);
-    let mut guard = out.readwrite();
-    let mut dest = guard.as_array_mut();
+    let total = cells("x", rows, cols)?;
+    let mut out = Array2::from_shape_vec((rows, cols).f(), alloc_f64("x", total)?)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let mut batch = (FIRST_BATCH_CELLS / rows.max(1)).max(1);
     let mut first = 0;
     while first < cols {
-        let last = (first + batch).min(cols);
+        let last = first.saturating_add(batch).min(cols);
         let columns = input.slice(s![.., first..last]);
-        let out_columns = dest.slice_mut(s![.., first..last]);
-        py.detach(|| kernel(first, columns, out_columns));
+        let out_columns = out.slice_mut(s![.., first..last]);
+        let started = Instant::now();
+        py.detach(|| in_pool(|| kernel(first, columns, out_columns)));
         py.check_signals()?;
+        // size the next batch to take about BATCH_TIME (at most 4x the last one)
+        let took = started.elapsed().as_secs_f64().max(1e-6);
+        let scale = (BATCH_TIME.as_secs_f64() / took).clamp(0.25, 4.0);
+        batch = (((last - first) as f64) * scale).max(1.0) as usize;
         first = last;
     }
-    drop(guard);
-    Ok(out)
+    Ok(out.into_pyarray(py))
 }

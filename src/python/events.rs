@@ -4,6 +4,7 @@
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
+use super::common::{_after_fork_in_child, in_pool};
 use crate::kernels::events::{self, Kind, Unit};
 use crate::kernels::KernelError;
 
@@ -34,7 +35,9 @@ fn event_paths<'py>(
     let rows = to_vec_i64(&event_rows);
     let values = values.as_array();
     // ndarray views of numpy memory are Sync; the readonly borrow lives across detach.
-    let out = py.detach(|| events::event_paths(&time, values, &rows, before, after, unit, kind))?;
+    let out = py.detach(|| {
+        in_pool(|| events::event_paths(&time, values, &rows, before, after, unit, kind))
+    })?;
     Ok(out.into_pyarray(py))
 }
 
@@ -86,7 +89,7 @@ fn event_summary<'py>(
     n_events: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let paths = paths.as_array();
-    let out = py.detach(|| events::event_summary(paths, n_events))?;
+    let out = py.detach(|| in_pool(|| events::event_summary(paths, n_events)))?;
     Ok(out.into_pyarray(py))
 }
 
@@ -95,5 +98,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(event_source_rows, m)?)?;
     m.add_function(wrap_pyfunction!(event_summary, m)?)?;
     m.add("EVENT_SUMMARY_STATS", events::SUMMARY_STATS.to_vec())?;
+    // The fork hook of every parallel kernel (src/python/common.rs), registered here
+    // because the module's init lives in mod.rs; python/capcycle/__init__.py calls it.
+    m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     Ok(())
 }

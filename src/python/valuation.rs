@@ -6,11 +6,10 @@
 //! Each function validates and extracts everything first, then runs the kernel with
 //! the GIL released; 2-D input runs its columns in parallel (`kernels::panel`).
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::common::{fill_1d, fill_2d, lane, non_negative};
+use super::common::{alloc_f64, fill_1d, fill_2d, in_pool, non_negative, try_lane};
 use crate::kernels::panel::map_columns;
 use crate::kernels::valuation::{check_has_values, Center, Scale, Span, ValuationSpec};
 
@@ -53,7 +52,7 @@ fn valuation_zscore_1d<'py>(
     min_periods: Option<i64>,
     ddof: i64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let values = lane(&x);
+    let values = try_lane("x", &x)?;
     let spec = spec_of(values.len(), kind, window, center, scale, min_periods, ddof)?;
     check_has_values("x", values.iter())?;
     fill_1d(py, values.len(), |out| spec.zscore(&values, out))
@@ -103,22 +102,12 @@ fn valuation_center_scale_1d<'py>(
     min_periods: Option<i64>,
     ddof: i64,
 ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
-    let values = lane(&x);
+    let values = try_lane("x", &x)?;
     let spec = spec_of(values.len(), kind, window, center, scale, min_periods, ddof)?;
     check_has_values("x", values.iter())?;
-    let centre = PyArray1::<f64>::zeros(py, values.len(), false);
-    let spread = PyArray1::<f64>::zeros(py, values.len(), false);
-    {
-        let (mut c_guard, mut s_guard) = (centre.readwrite(), spread.readwrite());
-        let c = c_guard
-            .as_slice_mut()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let s = s_guard
-            .as_slice_mut()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        py.detach(|| spec.center_scale(&values, c, s));
-    }
-    Ok((centre, spread))
+    let (mut centre, mut spread) = (alloc_f64("x", values.len())?, alloc_f64("x", values.len())?);
+    py.detach(|| in_pool(|| spec.center_scale(&values, &mut centre, &mut spread)));
+    Ok((centre.into_pyarray(py), spread.into_pyarray(py)))
 }
 
 /// Share of the window at or below each value, of a 1-D array.
@@ -131,7 +120,7 @@ fn valuation_percentile_rank_1d<'py>(
     window: i64,
     min_periods: Option<i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let values = lane(&x);
+    let values = try_lane("x", &x)?;
     let spec = spec_of(values.len(), kind, window, "median", "std", min_periods, 0)?;
     check_has_values("x", values.iter())?;
     fill_1d(py, values.len(), |out| spec.percentile_rank(&values, out))
