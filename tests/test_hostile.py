@@ -444,22 +444,10 @@ _ARG = {
 }
 
 
-# Known kernel bugs, each a strict xfail so that its fix shows up.
-KNOWN_BUGS = {
-    ("magnitude_1e300", "valuation"): "full-sample valuation.zscore(scale='std') is all NaN for data near 1e300: "
-    "src/kernels/rolling.rs reduce/reduce_many (main 28a38c5/e0df70e) feed Moments without the power-of-two "
-    "rescaling (squaring_exponent) that RollingSpec::apply uses, so the squares overflow",
-    ("magnitude_1e-300", "valuation"): "full-sample valuation.zscore(scale='std') is all NaN for data near 1e-300: "
-    "src/kernels/rolling.rs reduce/reduce_many skip squaring_exponent, so the squares underflow to 0",
-}
-
-
 @pytest.mark.parametrize("function", list(FUNCTIONS))
 @pytest.mark.parametrize("case", VALUES, ids=VALUE_IDS)
-def test_hostile_values(case: Case, function: str, request: pytest.FixtureRequest) -> None:
+def test_hostile_values(case: Case, function: str) -> None:
     """Right answer, or the case's error naming the argument; never anything else."""
-    if (case.id, function) in KNOWN_BUGS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[(case.id, function)]))
     check = FUNCTIONS[function]
     if case.error is None or function in ("event_study", "first_cuts", "performance"):
         check(case)  # these check refusals themselves (they wrap values into Series first)
@@ -758,22 +746,15 @@ def test_an_event_study_leaves_the_study_inputs_alone() -> None:
 
 # ----------------------------------------------------------- read_prices on files
 
-_INF_PRICE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="capcycle/data/_parse.py `_numbers` takes 'inf' and '1e400' as prices (float() accepts "
-    "them) and the positivity check lets +inf through: an infinite price should be a ParseError "
-    "naming the line (data layer, not this branch's to edit)",
-)
-
 HOSTILE_FILES: list[Any] = [
     ("nul_bytes", b"Date,Close\n2024-01-02,1\x00\n", "X.csv"),
     ("binary_garbage", bytes(range(256)) * 4, "X.csv"),
     # refused with the file's name (an Excel "Unicode text" export): ParseError, a ValueError
     ("utf16_bom", "Date,Close\n2024-01-02,100\n2024-01-03,101\n".encode("utf-16"), "X.csv"),
     ("utf8_bom_crlf", b"\xef\xbb\xbfDate,Close\r\n2024-01-02,100\r\n2024-01-03,101\r\n", None),
-    pytest.param("inf_price", b"Date,Close\n2024-01-02,100\n2024-01-03,inf\n", "X.csv", marks=_INF_PRICE_BUG),
+    ("inf_price", b"Date,Close\n2024-01-02,100\n2024-01-03,inf\n", "X.csv"),
     ("nan_word_price", b"Date,Close\n2024-01-02,100\n2024-01-03,nan\n2024-01-04,101\n", None),
-    pytest.param("overflowing_number", b"Date,Close\n2024-01-02,100\n2024-01-03,1e400\n", "X.csv", marks=_INF_PRICE_BUG),
+    ("overflowing_number", b"Date,Close\n2024-01-02,100\n2024-01-03,1e400\n", "X.csv"),
     ("huge_date", b"Date,Close\n2024-01-02,100\n99999-01-03,101\n", "X.csv"),
     ("only_header_and_blank_lines", b"Date,Close\n\n\n", "X.csv"),
 ]

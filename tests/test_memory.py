@@ -102,13 +102,6 @@ def test_an_output_larger_than_memory_is_a_memory_error(call) -> None:
         call()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src/python/rolling.rs rolling/rolling_pair (1-D input) copy a strided lane with "
-    "common::lane (Vec::to_vec): a zero-stride 10**12 view aborts the process on the failed "
-    "allocation. Fix: use common::try_lane('x', &x)? there (rolling.rs is not this branch's "
-    "to edit). The public API is safe: capcycle._adapt copies broadcast views first.",
-)
 def test_private_rolling_on_a_1d_broadcast_view_is_a_memory_error_not_an_abort() -> None:
     code = textwrap.dedent(
         """

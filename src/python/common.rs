@@ -48,17 +48,9 @@ pub fn times_vec(times: Option<PyReadonlyArray1<'_, i64>>) -> Option<Vec<i64>> {
     times.map(|t| t.as_array().iter().copied().collect())
 }
 
-/// A 1-D array as a slice: borrowed when contiguous, copied when strided.
-/// Prefer [`try_lane`]: a copy of a huge zero-stride view aborts here.
-pub fn lane<'a>(x: &'a PyReadonlyArray1<'_, f64>) -> Cow<'a, [f64]> {
-    match x.as_slice() {
-        Ok(slice) => Cow::Borrowed(slice),
-        Err(_) => Cow::Owned(x.as_array().to_vec()),
-    }
-}
-
-/// [`lane`] that reports a copy too large for memory (a broadcast view such as
-/// `np.broadcast_to(1.0, 10**12)`) as `MemoryError` naming `name`.
+/// A 1-D array as a slice: borrowed when contiguous, copied when strided; a copy too
+/// large for memory (a broadcast view such as `np.broadcast_to(1.0, 10**12)`) is a
+/// `MemoryError` naming `name`, not an abort.
 pub fn try_lane<'a>(name: &str, x: &'a PyReadonlyArray1<'_, f64>) -> PyResult<Cow<'a, [f64]>> {
     match x.as_slice() {
         Ok(slice) => Ok(Cow::Borrowed(slice)),

@@ -7,7 +7,7 @@ use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use super::common::{fill_1d, fill_2d, lane, non_negative, times_vec, window_of};
+use super::common::{fill_1d, fill_2d, non_negative, times_vec, try_lane, window_of};
 use crate::kernels::panel::{map_column_pairs, map_columns, XLanes};
 use crate::kernels::rolling::{PairStat, RollingSpec, Stat};
 use crate::kernels::window::Window;
@@ -74,7 +74,7 @@ fn rolling<'py>(
     let spec = spec(window, times.as_deref(), min_periods, x.rows())?;
     Ok(match x {
         Values::Lane(x) => {
-            let values = lane(&x);
+            let values = try_lane("x", &x)?;
             fill_1d(py, values.len(), |out| spec.apply(stat, &values, out))?.into_any()
         }
         Values::Panel(x) => fill_2d(py, x.as_array(), |_, columns, out| {
@@ -106,7 +106,7 @@ fn rolling_pair<'py>(
     spec.expect_len("x", x.rows())?;
     Ok(match (y, x) {
         (Values::Lane(y), Values::Lane(x)) => {
-            let (y_values, x_values) = (lane(&y), lane(&x));
+            let (y_values, x_values) = (try_lane("y", &y)?, try_lane("x", &x)?);
             fill_1d(py, y_values.len(), |out| {
                 spec.apply_pair(stat, &y_values, &x_values, out)
             })?

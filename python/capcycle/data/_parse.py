@@ -104,6 +104,8 @@ def _numbers(
             arr[k] = float(v)
         except ValueError:
             raise ParseError(source, linenos[k], f"{v!r} is not a number in column {what!r}") from None
+        if np.isinf(arr[k]):  # "inf", or "1e400" overflowing: never a price, rate or return
+            raise ParseError(source, linenos[k], f"{v!r} is not a finite number in column {what!r}")
     return arr
 
 
