@@ -80,7 +80,7 @@ _HUGE_2D = np.broadcast_to(np.float64(1.0), (10**6, 10**7))
         lambda: valuation.zscore(_HUGE_1D),
         lambda: valuation.percentile_rank(_HUGE_2D, window=5),
         lambda: _core.rolling(_HUGE_2D, "mean", 3, 3),
-        lambda: _core.valuation_zscore_1d(_HUGE_1D, "full", 0),
+        lambda: _core.valuation_zscore(_HUGE_1D, "full", 0),
         lambda: _core.valuation_center_scale_1d(_HUGE_1D, "expanding", 0),
     ],
     ids=[

@@ -389,15 +389,15 @@ def test_native_module_validates_too():
 
     x = np.array([1.0, 2.0])
     with pytest.raises(ValueError, match="^window: "):
-        _core.valuation_zscore_1d(x, "rolling", 0)
+        _core.valuation_zscore(x, "rolling", 0)
     with pytest.raises(ValueError, match="^window: "):
-        _core.valuation_zscore_1d(x, "weekly", 0)
+        _core.valuation_zscore(x, "weekly", 0)
     with pytest.raises(ValueError, match="^center: "):
-        _core.valuation_zscore_1d(x, "full", 0, center="mode")
+        _core.valuation_zscore(x, "full", 0, center="mode")
     with pytest.raises(ValueError, match="^min_periods: "):
-        _core.valuation_percentile_rank_1d(x, "rolling", 1, min_periods=2)
+        _core.valuation_percentile_rank(x, "rolling", 1, min_periods=2)
     with pytest.raises(ValueError, match="^x: "):
-        _core.valuation_percentile_rank_2d(np.full((2, 2), np.nan), "full", 0)
+        _core.valuation_percentile_rank(np.full((2, 2), np.nan), "full", 0)
 
 
 def test_docstring_examples_run():

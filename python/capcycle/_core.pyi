@@ -22,17 +22,8 @@ def rolling_pair(
 # kind: "full" | "rolling" (window rows >= 1) | "expanding"; min_periods=None: the
 # kind's default (window for rolling, else 1). Empty or all-NaN x: ValueError.
 
-def valuation_zscore_1d(
-    x: npt.NDArray[np.float64],
-    kind: str,
-    window: int,
-    *,
-    center: str = "median",
-    scale: str = "std",
-    min_periods: int | None = None,
-    ddof: int = 1,
-) -> npt.NDArray[np.float64]: ...
-def valuation_zscore_2d(
+# x: 1-D, or 2-D with time along axis 0 (columns in parallel).
+def valuation_zscore(
     x: npt.NDArray[np.float64],
     kind: str,
     window: int,
@@ -52,10 +43,7 @@ def valuation_center_scale_1d(
     min_periods: int | None = None,
     ddof: int = 1,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
-def valuation_percentile_rank_1d(
-    x: npt.NDArray[np.float64], kind: str, window: int, *, min_periods: int | None = None
-) -> npt.NDArray[np.float64]: ...
-def valuation_percentile_rank_2d(
+def valuation_percentile_rank(
     x: npt.NDArray[np.float64], kind: str, window: int, *, min_periods: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 

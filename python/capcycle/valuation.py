@@ -161,7 +161,7 @@ def zscore(
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods)
     ddof = check_int(ddof, "ddof", minimum=0)
-    kernel = _core.valuation_zscore_1d if adapted.values.ndim == 1 else _core.valuation_zscore_2d
+    kernel = _core.valuation_zscore
     out = kernel(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
     )
@@ -298,12 +298,7 @@ def percentile_rank(x: T, *, window: WindowArg = None, min_periods: int | None =
     """
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods)
-    kernel = (
-        _core.valuation_percentile_rank_1d
-        if adapted.values.ndim == 1
-        else _core.valuation_percentile_rank_2d
-    )
-    return adapted.wrap(kernel(adapted.values, kind, rows, min_periods=periods))
+    return adapted.wrap(_core.valuation_percentile_rank(adapted.values, kind, rows, min_periods=periods))
 
 
 def _is_polars(x: object) -> bool:

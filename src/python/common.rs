@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ndarray::{s, Array2, ArrayView2, ShapeBuilder};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
-use pyo3::exceptions::{PyMemoryError, PyValueError};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::ThreadPool;
 
@@ -185,4 +187,31 @@ where
         first = last;
     }
     Ok(out.into_pyarray(py))
+}
+
+/// A 1-D or 2-D float64 array argument.
+pub enum Values<'py> {
+    Lane(PyReadonlyArray1<'py, f64>),
+    Panel(PyReadonlyArray2<'py, f64>),
+}
+
+impl<'py> Values<'py> {
+    pub fn extract(name: &str, value: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(lane) = value.extract::<PyReadonlyArray1<'py, f64>>() {
+            return Ok(Values::Lane(lane));
+        }
+        value
+            .extract::<PyReadonlyArray2<'py, f64>>()
+            .map(Values::Panel)
+            .map_err(|_| {
+                PyTypeError::new_err(format!("{name}: must be a 1-D or 2-D float64 array"))
+            })
+    }
+
+    pub fn rows(&self) -> usize {
+        match self {
+            Values::Lane(a) => a.len(),
+            Values::Panel(a) => a.shape()[0],
+        }
+    }
 }

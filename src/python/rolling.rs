@@ -3,41 +3,14 @@
 //! float64 arrays of any strides (capcycle.rolling converts); `times` (int64, e.g.
 //! nanoseconds) turns `window` into a duration in those units.
 
-use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use numpy::{PyReadonlyArray1, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::common::{fill_1d, fill_2d, non_negative, times_vec, try_lane, window_of};
+use super::common::{fill_1d, fill_2d, non_negative, times_vec, try_lane, window_of, Values};
 use crate::kernels::panel::{map_column_pairs, map_columns, XLanes};
 use crate::kernels::rolling::{PairStat, RollingSpec, Stat};
 use crate::kernels::window::Window;
-
-/// A 1-D or 2-D float64 array argument.
-enum Values<'py> {
-    Lane(PyReadonlyArray1<'py, f64>),
-    Panel(PyReadonlyArray2<'py, f64>),
-}
-
-impl<'py> Values<'py> {
-    fn extract(name: &str, value: &Bound<'py, PyAny>) -> PyResult<Self> {
-        if let Ok(lane) = value.extract::<PyReadonlyArray1<'py, f64>>() {
-            return Ok(Values::Lane(lane));
-        }
-        value
-            .extract::<PyReadonlyArray2<'py, f64>>()
-            .map(Values::Panel)
-            .map_err(|_| {
-                PyTypeError::new_err(format!("{name}: must be a 1-D or 2-D float64 array"))
-            })
-    }
-
-    fn rows(&self) -> usize {
-        match self {
-            Values::Lane(a) => a.len(),
-            Values::Panel(a) => a.shape()[0],
-        }
-    }
-}
 
 /// The validated window of a call.
 fn spec<'a>(

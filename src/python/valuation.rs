@@ -1,15 +1,15 @@
-//! Bindings for `kernels::valuation`: `valuation_zscore_1d/2d`,
-//! `valuation_percentile_rank_1d/2d` and `valuation_center_scale_1d` (the lines of
+//! Bindings for `kernels::valuation`: `valuation_zscore`, `valuation_percentile_rank`
+//! (1-D or 2-D) and `valuation_center_scale_1d` (the lines of
 //! `capcycle.valuation.bands`). Inputs are float64 arrays of any strides
 //! (capcycle.valuation converts); `kind` is `"full"`, `"rolling"` (with `window`
 //! rows) or `"expanding"`; `min_periods=None` takes the kind's default.
 //! Each function validates and extracts everything first, then runs the kernel with
 //! the GIL released; 2-D input runs its columns in parallel (`kernels::panel`).
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::common::{alloc_f64, fill_1d, fill_2d, in_pool, non_negative, try_lane};
+use super::common::{alloc_f64, fill_1d, fill_2d, in_pool, non_negative, try_lane, Values};
 use crate::kernels::panel::map_columns;
 use crate::kernels::valuation::{check_has_values, Center, Scale, Span, ValuationSpec};
 
@@ -38,55 +38,50 @@ fn spec_of(
     Ok(spec)
 }
 
-/// (x - centre) / scale of a 1-D array.
+/// (x - centre) / scale of a 1-D array, or of each column of a 2-D one.
 #[pyfunction]
 #[pyo3(signature = (x, kind, window, *, center = "median", scale = "std", min_periods = None, ddof = 1))]
 #[allow(clippy::too_many_arguments)]
-fn valuation_zscore_1d<'py>(
+fn valuation_zscore<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray1<'py, f64>,
+    x: &Bound<'py, PyAny>,
     kind: &str,
     window: i64,
     center: &str,
     scale: &str,
     min_periods: Option<i64>,
     ddof: i64,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let values = try_lane("x", &x)?;
-    let spec = spec_of(values.len(), kind, window, center, scale, min_periods, ddof)?;
-    check_has_values("x", values.iter())?;
-    fill_1d(py, values.len(), |out| spec.zscore(&values, out))
+) -> PyResult<Bound<'py, PyAny>> {
+    let x = Values::extract("x", x)?;
+    let spec = spec_of(x.rows(), kind, window, center, scale, min_periods, ddof)?;
+    per_lane(py, x, |lane, out| spec.zscore(lane, out))
 }
 
-/// (x - centre) / scale of each column of a 2-D array (time along axis 0).
-#[pyfunction]
-#[pyo3(signature = (x, kind, window, *, center = "median", scale = "std", min_periods = None, ddof = 1))]
-#[allow(clippy::too_many_arguments)]
-fn valuation_zscore_2d<'py>(
-    py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-    kind: &str,
-    window: i64,
-    center: &str,
-    scale: &str,
-    min_periods: Option<i64>,
-    ddof: i64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let input = x.as_array();
-    let spec = spec_of(
-        input.nrows(),
-        kind,
-        window,
-        center,
-        scale,
-        min_periods,
-        ddof,
-    )?;
-    check_has_values("x", input.iter())?;
-    fill_2d(py, input, |_, columns, out| {
-        map_columns(columns, out, |lane, dest| spec.zscore(lane, dest))
+/// Run a validated lane kernel over a 1-D array or the columns of a 2-D one, after
+/// checking that `x` has a value at all.
+fn per_lane<'py, F>(py: Python<'py>, x: Values<'py>, kernel: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Fn(&[f64], &mut [f64]) + Sync,
+{
+    Ok(match x {
+        Values::Lane(x) => {
+            let values = try_lane("x", &x)?;
+            check_has_values("x", values.iter())?;
+            fill_1d(py, values.len(), |out| kernel(&values, out))?.into_any()
+        }
+        Values::Panel(x) => {
+            let input = x.as_array();
+            check_has_values("x", input.iter())?;
+            fill_2d(py, input, |_, columns, out| {
+                map_columns(columns, out, &kernel)
+            })?
+            .into_any()
+        }
     })
 }
+
+/// The centre and scale lines of a series.
+type Lines<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// The centre and scale lines of a 1-D array: `(center, scale)`.
 #[pyfunction]
@@ -101,7 +96,7 @@ fn valuation_center_scale_1d<'py>(
     scale: &str,
     min_periods: Option<i64>,
     ddof: i64,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<Lines<'py>> {
     let values = try_lane("x", &x)?;
     let spec = spec_of(values.len(), kind, window, center, scale, min_periods, ddof)?;
     check_has_values("x", values.iter())?;
@@ -110,45 +105,25 @@ fn valuation_center_scale_1d<'py>(
     Ok((centre.into_pyarray(py), spread.into_pyarray(py)))
 }
 
-/// Share of the window at or below each value, of a 1-D array.
+/// Share of the window at or below each value, of a 1-D array or of each column of
+/// a 2-D one.
 #[pyfunction]
 #[pyo3(signature = (x, kind, window, *, min_periods = None))]
-fn valuation_percentile_rank_1d<'py>(
+fn valuation_percentile_rank<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray1<'py, f64>,
+    x: &Bound<'py, PyAny>,
     kind: &str,
     window: i64,
     min_periods: Option<i64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let values = try_lane("x", &x)?;
-    let spec = spec_of(values.len(), kind, window, "median", "std", min_periods, 0)?;
-    check_has_values("x", values.iter())?;
-    fill_1d(py, values.len(), |out| spec.percentile_rank(&values, out))
-}
-
-/// Share of the window at or below each value, for each column of a 2-D array.
-#[pyfunction]
-#[pyo3(signature = (x, kind, window, *, min_periods = None))]
-fn valuation_percentile_rank_2d<'py>(
-    py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-    kind: &str,
-    window: i64,
-    min_periods: Option<i64>,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let input = x.as_array();
-    let spec = spec_of(input.nrows(), kind, window, "median", "std", min_periods, 0)?;
-    check_has_values("x", input.iter())?;
-    fill_2d(py, input, |_, columns, out| {
-        map_columns(columns, out, |lane, dest| spec.percentile_rank(lane, dest))
-    })
+) -> PyResult<Bound<'py, PyAny>> {
+    let x = Values::extract("x", x)?;
+    let spec = spec_of(x.rows(), kind, window, "median", "std", min_periods, 0)?;
+    per_lane(py, x, |lane, out| spec.percentile_rank(lane, out))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(valuation_zscore_1d, m)?)?;
-    m.add_function(wrap_pyfunction!(valuation_zscore_2d, m)?)?;
+    m.add_function(wrap_pyfunction!(valuation_zscore, m)?)?;
     m.add_function(wrap_pyfunction!(valuation_center_scale_1d, m)?)?;
-    m.add_function(wrap_pyfunction!(valuation_percentile_rank_1d, m)?)?;
-    m.add_function(wrap_pyfunction!(valuation_percentile_rank_2d, m)?)?;
+    m.add_function(wrap_pyfunction!(valuation_percentile_rank, m)?)?;
     Ok(())
 }
