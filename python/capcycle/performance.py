@@ -105,6 +105,15 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
     return pd.Series(levels, index=r.index)
 
 
+def _common_levels(small: pd.Series, large: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The dates where both levels are known, each checked positive and finite."""
+    keep = small.notna() & large.notna()
+    small, large = small[keep], large[keep]
+    _check_levels(small, "small")
+    _check_levels(large, "large")
+    return small, large
+
+
 def relative_performance(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
     """The ratio of two total-return indexes, rebased to 1 at the first common date.
 
@@ -138,10 +147,7 @@ def relative_performance(small: Any, large: Any, *, kind: str = "level") -> pd.S
     """
     s, lg = _align(small, large, kind)
     if kind == "level":
-        keep = s.notna() & lg.notna()
-        s, lg = s[keep], lg[keep]
-        _check_levels(s, "small")
-        _check_levels(lg, "large")
+        s, lg = _common_levels(s, lg)
     else:
         s, lg = _levels_from_returns(s, "small"), _levels_from_returns(lg, "large")
     if s.empty:
@@ -182,10 +188,7 @@ def excess_returns(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
     """
     s, lg = _align(small, large, kind)
     if kind == "level":
-        keep = s.notna() & lg.notna()
-        s, lg = s[keep], lg[keep]
-        _check_levels(s, "small")
-        _check_levels(lg, "large")
+        s, lg = _common_levels(s, lg)
         out = (s / s.shift(1) - 1.0) - (lg / lg.shift(1) - 1.0)
         out = out.iloc[1:]
     else:
