@@ -66,18 +66,29 @@ pub fn try_lane<'a>(name: &str, x: &'a PyReadonlyArray1<'_, f64>) -> PyResult<Co
 }
 
 /// `n` zeros, or `MemoryError` naming `name` when they cannot be allocated (never an
-/// abort: `Vec::try_reserve_exact` instead of numpy's allocator, whose NULL the numpy
-/// crate turns into a panic).
+/// abort or a panic: the allocator's null is checked here, where numpy's allocator
+/// would hand the numpy crate a NULL it turns into a panic).
 pub fn alloc_f64(name: &str, n: usize) -> PyResult<Vec<f64>> {
-    let mut v: Vec<f64> = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| {
+    let too_large = || {
         PyMemoryError::new_err(format!(
             "{name}: cannot allocate {n} float64 values ({:.1} GB); use fewer rows or columns",
             (n as f64) * 8e-9
         ))
-    })?;
-    v.resize(n, 0.0);
-    Ok(v)
+    };
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<f64>(n).map_err(|_| too_large())?;
+    // Zeroed by the allocator (calloc: fresh pages come zeroed from the OS, so a big
+    // output is not written twice), and null-checked instead of aborting.
+    // SAFETY: `layout` has a non-zero size; a non-null block from the global allocator
+    // with the layout of `n` f64s, all bits zero (0.0), is exactly what
+    // `Vec::from_raw_parts(ptr, n, n)` takes ownership of.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<f64>();
+    if ptr.is_null() {
+        return Err(too_large());
+    }
+    Ok(unsafe { Vec::from_raw_parts(ptr, n, n) })
 }
 
 /// The cells of a `rows x cols` output, or `MemoryError` when that overflows.
