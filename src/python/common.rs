@@ -15,6 +15,7 @@ use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::ThreadPool;
 
+use crate::kernels::panel::map_columns;
 use crate::kernels::window::Window;
 
 /// The first batch of a 2-D call holds about this many cells; later batches are
@@ -225,4 +226,22 @@ impl<'py> Values<'py> {
             Values::Panel(a) => a.shape()[0],
         }
     }
+}
+
+/// Run a validated lane kernel over a 1-D array, or over each column of a 2-D one
+/// in parallel, into a new array of the same shape.
+pub fn map_values<'py, F>(py: Python<'py>, x: Values<'py>, kernel: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Fn(&[f64], &mut [f64]) + Sync,
+{
+    Ok(match x {
+        Values::Lane(x) => {
+            let values = try_lane("x", &x)?;
+            fill_1d(py, values.len(), |out| kernel(&values, out))?.into_any()
+        }
+        Values::Panel(x) => fill_2d(py, x.as_array(), |_, columns, out| {
+            map_columns(columns, out, &kernel)
+        })?
+        .into_any(),
+    })
 }

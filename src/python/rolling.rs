@@ -7,8 +7,10 @@ use numpy::{PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::common::{fill_1d, fill_2d, non_negative, times_vec, try_lane, window_of, Values};
-use crate::kernels::panel::{map_column_pairs, map_columns, XLanes};
+use super::common::{
+    fill_1d, fill_2d, map_values, non_negative, times_vec, try_lane, window_of, Values,
+};
+use crate::kernels::panel::{map_column_pairs, XLanes};
 use crate::kernels::rolling::{PairStat, RollingSpec, Stat};
 use crate::kernels::window::Window;
 
@@ -45,16 +47,7 @@ fn rolling<'py>(
     let times = times_vec(times);
     let x = Values::extract("x", x)?;
     let spec = spec(window, times.as_deref(), min_periods, x.rows())?;
-    Ok(match x {
-        Values::Lane(x) => {
-            let values = try_lane("x", &x)?;
-            fill_1d(py, values.len(), |out| spec.apply(stat, &values, out))?.into_any()
-        }
-        Values::Panel(x) => fill_2d(py, x.as_array(), |_, columns, out| {
-            map_columns(columns, out, |column, dest| spec.apply(stat, column, dest))
-        })?
-        .into_any(),
-    })
+    map_values(py, x, |lane, out| spec.apply(stat, lane, out))
 }
 
 /// Rolling cov/corr/beta of `y` with `x`: two 1-D arrays, or each column of a 2-D

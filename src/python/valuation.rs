@@ -9,8 +9,7 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::common::{alloc_f64, fill_1d, fill_2d, in_pool, non_negative, try_lane, Values};
-use crate::kernels::panel::map_columns;
+use super::common::{alloc_f64, in_pool, map_values, non_negative, try_lane, Values};
 use crate::kernels::valuation::{check_has_values, Center, Scale, Span, ValuationSpec};
 
 #[allow(clippy::too_many_arguments)]
@@ -57,27 +56,16 @@ fn valuation_zscore<'py>(
     per_lane(py, x, |lane, out| spec.zscore(lane, out))
 }
 
-/// Run a validated lane kernel over a 1-D array or the columns of a 2-D one, after
-/// checking that `x` has a value at all.
+/// [`map_values`] after checking that `x` has a value at all.
 fn per_lane<'py, F>(py: Python<'py>, x: Values<'py>, kernel: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Fn(&[f64], &mut [f64]) + Sync,
 {
-    Ok(match x {
-        Values::Lane(x) => {
-            let values = try_lane("x", &x)?;
-            check_has_values("x", values.iter())?;
-            fill_1d(py, values.len(), |out| kernel(&values, out))?.into_any()
-        }
-        Values::Panel(x) => {
-            let input = x.as_array();
-            check_has_values("x", input.iter())?;
-            fill_2d(py, input, |_, columns, out| {
-                map_columns(columns, out, &kernel)
-            })?
-            .into_any()
-        }
-    })
+    match &x {
+        Values::Lane(lane) => check_has_values("x", lane.as_array().iter())?,
+        Values::Panel(panel) => check_has_values("x", panel.as_array().iter())?,
+    }
+    map_values(py, x, kernel)
 }
 
 /// The centre and scale lines of a series.
