@@ -270,6 +270,8 @@ def test_duration_windows_match_pandas():
         (lambda: rolling.mean([1.0, 2.0], 2, min_periods=-1), ValueError, "min_periods"),
         (lambda: rolling.std([1.0, 2.0], 2, ddof=-1), ValueError, "ddof"),
         (lambda: rolling.quantile([1.0, 2.0], 2), ValueError, "q"),
+        (lambda: rolling.mean([1.0, 2.0], 2, q=0.5), ValueError, "q: only rolling.quantile"),
+        (lambda: rolling.median([1.0, 2.0], 2, ddof=-1), ValueError, "ddof"),
         (lambda: rolling.quantile([1.0, 2.0], 2, q=1.5), ValueError, "q"),
         (lambda: rolling.corr([1.0, 2.0], [1.0], 2), ValueError, "y"),
         (lambda: rolling.beta([1.0, 2.0], np.ones((2, 2)), 2), ValueError, "x"),

@@ -89,8 +89,12 @@ def _axis(axis: Any, ndim: int) -> int:
 
 
 def _rolling(
-    stat: str, x: Any, window: Window, min_periods: int | None, ddof: int, q: float, axis: int
+    stat: str, x: Any, window: Window, min_periods: int | None, ddof: int, q: float | None, axis: int
 ) -> Any:
+    # One signature for every statistic (the contract's): ddof is checked everywhere
+    # and used by var/std/zscore; q belongs to quantile alone.
+    if stat != "quantile" and q is not None:
+        raise ValueError(f"q: only rolling.quantile takes q, not rolling.{stat}")
     adapted = as_float_array(x, "x")
     values = adapted.values
     along = _axis(axis, values.ndim)
@@ -100,7 +104,7 @@ def _rolling(
         values = values.T
     span, periods, times = _window_args(window, min_periods, Adapted(values, adapted.index, adapted.wrap), "x")
     ddof = check_int(ddof, "ddof", minimum=0)
-    out = _core.rolling(values, stat, span, periods, ddof=ddof, q=q, times=times)
+    out = _core.rolling(values, stat, span, periods, ddof=ddof, q=0.5 if q is None else q, times=times)
     return adapted.wrap(out.T if along == 1 else out)
 
 
@@ -149,7 +153,12 @@ _PARAMETERS = """
         Rows per window (>= 1), or a fixed duration such as ``"90D"`` or ``"52W"``
         when ``x`` has a DatetimeIndex (the window ends at and includes each row).
     min_periods : int, optional
-        Fewest non-NaN values for a result; default ``window`` (rows) or 1 (duration).{extra}
+        Fewest non-NaN values for a result; default ``window`` (rows) or 1 (duration).
+    ddof : int, default 1
+        Delta degrees of freedom of var, std and zscore (divisor ``count - ddof``);
+        every statistic takes it, as every statistic shares one signature.
+    q : float, optional
+        The quantile, in [0, 1]: required by ``quantile``, refused by the others.
     axis : int, default 0
         The time axis of a 2-D ndarray.
 
@@ -167,16 +176,11 @@ _PARAMETERS = """
         Non-numeric ``x`` or non-integer arguments.
 """
 
-_DDOF = """
-    ddof : int, default 1
-        Delta degrees of freedom: the divisor is ``count - ddof``."""
-
-
-def _document(summary: str, example: str, *, extra: str = "", raises: str = "") -> Any:
+def _document(summary: str, example: str, *, raises: str = "") -> Any:
     def decorate(function: Any) -> Any:
         function.__doc__ = (
             f"{summary}\n"
-            + _PARAMETERS.format(extra=extra, raises=raises)
+            + _PARAMETERS.format(raises=raises)
             + f"\n    Examples\n    --------\n{example}"
         )
         return function
@@ -189,8 +193,10 @@ def _document(summary: str, example: str, *, extra: str = "", raises: str = "") 
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.sum([1.0, 2.0, 3.0], 2).tolist()\n    [nan, 3.0, 5.0]\n",
 )
-def sum(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0) -> Any:  # noqa: A001
-    return _rolling("sum", x, window, min_periods, 1, 0.5, axis)
+def sum(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:  # noqa: A001
+    return _rolling("sum", x, window, min_periods, ddof, q, axis)
 
 
 @_document(
@@ -198,30 +204,34 @@ def sum(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.mean([1.0, 2.0, 3.0], 2).tolist()\n    [nan, 1.5, 2.5]\n",
 )
-def mean(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0) -> Any:
-    return _rolling("mean", x, window, min_periods, 1, 0.5, axis)
+def mean(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:
+    return _rolling("mean", x, window, min_periods, ddof, q, axis)
 
 
 @_document(
     "Rolling variance; exactly 0 for a window of identical values.",
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.var([1.0, 2.0, 4.0], 2).tolist()\n    [nan, 0.5, 2.0]\n",
-    extra=_DDOF,
     raises=" ``ddof`` < 0,",
 )
-def var(x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, axis: int = 0) -> Any:
-    return _rolling("var", x, window, min_periods, ddof, 0.5, axis)
+def var(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:
+    return _rolling("var", x, window, min_periods, ddof, q, axis)
 
 
 @_document(
     "Rolling standard deviation; exactly 0 for a window of identical values.",
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.std([1e9, 1e9, 1e9 + 2.0], 2).tolist()\n    [nan, 0.0, 1.4142135623730951]\n",
-    extra=_DDOF,
     raises=" ``ddof`` < 0,",
 )
-def std(x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, axis: int = 0) -> Any:
-    return _rolling("std", x, window, min_periods, ddof, 0.5, axis)
+def std(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:
+    return _rolling("std", x, window, min_periods, ddof, q, axis)
 
 
 @_document(
@@ -229,8 +239,10 @@ def std(x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.min([3.0, 1.0, 2.0], 2).tolist()\n    [nan, 1.0, 1.0]\n",
 )
-def min(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0) -> Any:  # noqa: A001
-    return _rolling("min", x, window, min_periods, 1, 0.5, axis)
+def min(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:  # noqa: A001
+    return _rolling("min", x, window, min_periods, ddof, q, axis)
 
 
 @_document(
@@ -238,8 +250,10 @@ def min(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.max([3.0, 1.0, 2.0], 2).tolist()\n    [nan, 3.0, 2.0]\n",
 )
-def max(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0) -> Any:  # noqa: A001
-    return _rolling("max", x, window, min_periods, 1, 0.5, axis)
+def max(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:  # noqa: A001
+    return _rolling("max", x, window, min_periods, ddof, q, axis)
 
 
 @_document(
@@ -247,21 +261,20 @@ def max(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.median([3.0, 1.0, 2.0, 8.0], 3).tolist()\n    [nan, nan, 2.0, 2.0]\n",
 )
-def median(x: Any, window: Window, *, min_periods: int | None = None, axis: int = 0) -> Any:
-    return _rolling("median", x, window, min_periods, 1, 0.5, axis)
+def median(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:
+    return _rolling("median", x, window, min_periods, ddof, q, axis)
 
 
 @_document(
     "Rolling quantile ``q`` with linear interpolation, as pandas.",
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.quantile([1.0, 2.0, 3.0, 4.0], 4, q=0.25).tolist()\n    [nan, nan, nan, 1.75]\n",
-    extra="""
-    q : float
-        The quantile, in [0, 1].""",
     raises=" ``q`` missing or outside [0, 1],",
 )
 def quantile(
-    x: Any, window: Window, *, q: float | None = None, min_periods: int | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
 ) -> Any:
     if q is None:
         raise ValueError("q: quantile needs q, a number in [0, 1]")
@@ -269,7 +282,7 @@ def quantile(
         raise TypeError(f"q: must be a number in [0, 1], got {type(q).__name__}")
     if not 0.0 <= float(q) <= 1.0:
         raise ValueError(f"q: must be in [0, 1], got {q}")
-    return _rolling("quantile", x, window, min_periods, 1, float(q), axis)
+    return _rolling("quantile", x, window, min_periods, ddof, float(q), axis)
 
 
 @_document(
@@ -277,11 +290,12 @@ def quantile(
     "    NaN where the window's standard deviation is 0 or x_t is NaN.",
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.zscore([1.0, 2.0, 3.0], 3).tolist()\n    [nan, nan, 1.0]\n",
-    extra=_DDOF,
     raises=" ``ddof`` < 0,",
 )
-def zscore(x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, axis: int = 0) -> Any:
-    return _rolling("zscore", x, window, min_periods, ddof, 0.5, axis)
+def zscore(
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+) -> Any:
+    return _rolling("zscore", x, window, min_periods, ddof, q, axis)
 
 
 _PAIR_DOC = """{summary}
