@@ -65,6 +65,30 @@ def test_paths_match_reference(unit: str, kind: str, align: str) -> None:
         np.testing.assert_allclose(got, want_s, rtol=1e-12, atol=1e-15, equal_nan=True)
 
 
+def test_paths_are_built_on_first_access_and_kept() -> None:
+    index = business_days_with_holidays("2019-01-01", 300, seed=3)
+    frame = random_frame(index, 2, "level", seed=4)
+    events = [index[20], index[150], index[290]]
+    st_ = event_study(frame, events, before=10, after=15)
+    # the summary and what needs no paths come first, without them
+    summary = st_.summary.copy()
+    assert list(st_.offsets) == list(range(-10, 16))
+    st_._repr_html_()
+    assert st_._paths is None
+    paths = st_.paths
+    assert st_.paths is paths
+    assert paths.columns.names == ["series", "event"] and paths.shape == (26, 6)
+    want = ref.paths(frame, events, 10, 15, "trading_days", "level", "next")
+    assert_paths_equal(paths.to_numpy(), want)
+    pd.testing.assert_frame_equal(st_.summary, summary)
+    # everything built on the paths works on a fresh study as on one that has them
+    fresh = event_study(frame, events, before=10, after=15)
+    pd.testing.assert_frame_equal(fresh.intervals([(-10, 15)]), st_.intervals([(-10, 15)]))
+    pd.testing.assert_frame_equal(fresh.bootstrap(n=50, seed=1), st_.bootstrap(n=50, seed=1))
+    pd.testing.assert_frame_equal(event_study(frame, events, before=10, after=15).placebo(n=20, seed=2).means,
+                                  st_.placebo(n=20, seed=2).means)
+
+
 def test_windows_past_the_data_are_nan_padded() -> None:
     x = pd.Series(np.arange(1.0, 11.0), index=pd.bdate_range("2024-01-01", periods=10))
     st_ = event_study(x, [x.index[0], x.index[-1]], before=3, after=3)
@@ -421,8 +445,15 @@ def test_native_errors_name_the_argument() -> None:
         _core.event_paths(t, v[:4], np.array([0]), 1, 1)
     with pytest.raises(MemoryError, match="values:|events:|after:"):
         _core.event_paths(t, v, np.array([0]), 2**61, 2**61)
-    with pytest.raises(ValueError, match="paths: has 5 columns"):
-        _core.event_summary(np.ones((3, 5)), 2)
+    for native in (_core.event_paths, _core.event_summary):
+        with pytest.raises(ValueError, match="time: must be strictly increasing"):
+            native(t[::-1].copy(), v, np.array([0]), 1, 1)
+        with pytest.raises(ValueError, match="event_rows: no events"):
+            native(t, v, np.array([], dtype=np.int64), 1, 1)
+        with pytest.raises(ValueError, match="unit: unknown unit"):
+            native(t, v, np.array([0]), 1, 1, "weeks")
+        with pytest.raises(MemoryError, match="values:|events:|after:"):
+            native(t, v, np.array([0]), 2**61, 2**61)
 
 
 # ------------------------------------------------------------------ real data

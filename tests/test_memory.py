@@ -47,7 +47,8 @@ def test_100k_small_calls_do_not_grow_rss() -> None:
             elif k == 5:
                 valuation.percentile_rank(panel, window=10)
             elif k == 6:
-                _core.event_summary(_core.event_paths(days, values, rows, 5, 10, "days", "returns"), 2)
+                _core.event_paths(days, values, rows, 5, 10, "days", "returns")
+                _core.event_summary(days, values, rows, 5, 10, "days", "returns")
             else:
                 try:  # the error path must not leak either
                     rolling.mean(x, 0)

@@ -503,7 +503,7 @@ pub fn check_events_paths(data: &[u8]) {
     }
 }
 
-/// events::event_summary against per-offset loops.
+/// events::summarise_paths (the reduction of events::event_summary) against per-offset loops.
 pub fn check_events_summary(data: &[u8]) {
     let mut b = Bytes::new(data);
     let n_events = 1 + usize::from(b.u8() % 6);
@@ -513,12 +513,12 @@ pub fn check_events_summary(data: &[u8]) {
     let cells = lane(&mut b, n_off * n_series * n_events, header);
     let values = cells.floats();
     let paths = Array2::from_shape_vec((n_off, n_series * n_events).f(), values).unwrap();
-    let out = events::event_summary(paths.view(), n_events).expect("valid");
+    let out = events::summarise_paths(paths.view(), n_events).expect("valid");
     assert_eq!(out.shape(), &[n_off, n_series * 6]);
     // a column count that is not a multiple of n_events is an error, not a panic
     if n_events > 1 && n_series * n_events > 1 {
         let odd = Array2::<f64>::zeros((n_off, n_series * n_events - 1));
-        assert!(n_series * n_events - 1 == 0 || (n_series * n_events - 1) % n_events == 0 || events::event_summary(odd.view(), n_events).is_err());
+        assert!(n_series * n_events - 1 == 0 || (n_series * n_events - 1) % n_events == 0 || events::summarise_paths(odd.view(), n_events).is_err());
     }
     let stats = [Stat::Mean, Stat::Median, Stat::Min, Stat::Max, Stat::Std { ddof: 1 }, Stat::Count];
     for s in 0..n_series {

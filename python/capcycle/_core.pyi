@@ -72,7 +72,16 @@ def event_source_rows(
 ) -> npt.NDArray[np.int64]:
     """(len(offsets), n_events) row of each offset, -1 before or past the data."""
 
-def event_summary(paths: npt.NDArray[np.float64], n_events: int) -> npt.NDArray[np.float64]:
-    """(offsets, n_series * 6): mean, median, min, max, std (ddof=1), count per series."""
+def event_summary(
+    time: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    event_rows: npt.NDArray[np.int64],
+    before: int,
+    after: int,
+    unit: str = "trading_days",
+    kind: str = "level",
+) -> npt.NDArray[np.float64]:
+    """(before + after + 1, n_series * 6): mean, median, min, max, std (ddof=1), count
+    per series and offset, straight from the values (no paths built)."""
 
 # --- end events ---------------------------------------------------------------------

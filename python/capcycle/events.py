@@ -1,11 +1,13 @@
 """Event studies: how series move around a list of dates (e.g. the Fed's first cuts).
 
-:func:`event_study` aligns the events to the series' rows, builds the path of every
-series around every event (Rust kernel ``capcycle._core.event_paths``) and the
-cross-event statistics per offset, and returns an :class:`EventStudy`. Beyond the
-average path, :meth:`EventStudy.bootstrap` gives a confidence band for the mean by
-resampling events and :meth:`EventStudy.placebo` says how unusual the mean is
-against the same windows around random dates of the sample.
+:func:`event_study` aligns the events to the series' rows, computes the cross-event
+statistics per offset straight from the series (Rust kernel
+``capcycle._core.event_summary``, which never holds more than one series' paths)
+and returns an :class:`EventStudy`; its ``.paths``, the path of every series
+around every event (``capcycle._core.event_paths``), are built when first read.
+Beyond the average path, :meth:`EventStudy.bootstrap` gives a confidence band for
+the mean by resampling events and :meth:`EventStudy.placebo` says how unusual the
+mean is against the same windows around random dates of the sample.
 
 Definitions (see also ``src/kernels/events.rs``):
 
@@ -316,7 +318,7 @@ class EventStudy:
     paths : DataFrame
         Index = offsets ``-before..after`` (named ``offset``); one column per event
         (its aligned date, named ``event``), or per (series, event) for a DataFrame
-        input.
+        input. Built on first access, then kept.
     summary : DataFrame
         Index = offsets; columns ``mean, median, min, max, std, count`` (NaN
         skipped, ``std`` with ddof=1), or (series, stat) for a DataFrame input.
@@ -328,11 +330,10 @@ class EventStudy:
         The study's parameters.
     """
 
-    def __init__(self, *, paths: pd.DataFrame, summary: pd.DataFrame, events: pd.DatetimeIndex,
+    def __init__(self, *, summary: pd.DataFrame, events: pd.DatetimeIndex,
                  requested: pd.DatetimeIndex, rows: np.ndarray, days: np.ndarray, values: np.ndarray,
                  names: list[Any], is_frame: bool, before: int, after: int, unit: str, kind: str,
                  align: str, index: pd.DatetimeIndex) -> None:
-        self.paths = paths
         self.summary = summary
         self.events = events
         self.requested = requested
@@ -341,12 +342,31 @@ class EventStudy:
         self._rows, self._days, self._values = rows, days, values
         self._names, self._is_frame = names, is_frame
         self._dates = index  # the series' dates, for the placebo's draws
+        self._paths: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ helpers
 
     @property
     def offsets(self) -> pd.Index:
-        return self.paths.index
+        return self.summary.index
+
+    @property
+    def paths(self) -> pd.DataFrame:
+        """Index = offsets; one column per event (per (series, event) for a DataFrame).
+
+        Built on first use and kept: the summary does not need it, and for many
+        series it is by far the largest part of a study (offsets x series x events).
+        """
+        if self._paths is None:
+            raw = _core.event_paths(self._days, self._values, self._rows, self.before, self.after,
+                                    self.unit, self.kind)
+            if self._is_frame:
+                columns: pd.Index = pd.MultiIndex.from_product([self._names, self.events],
+                                                               names=["series", "event"])
+            else:
+                columns = self.events
+            self._paths = pd.DataFrame(raw, index=self.offsets, columns=columns, copy=False)  # fresh from Rust
+        return self._paths
 
     def _blocks(self) -> list[np.ndarray]:
         """Each series' path matrix (offsets, events)."""
@@ -712,18 +732,14 @@ def event_study(
     index = series.index
     requested = _parse_events(events, index)
     rows = _align(requested, _naive(index), days, align)
-    raw_paths = _core.event_paths(days, values, rows, before, after, unit, kind)
-    raw_summary = _core.event_summary(raw_paths, len(rows))
+    raw_summary = _core.event_summary(days, values, rows, before, after, unit, kind)
     aligned = pd.DatetimeIndex(index[rows], name="event")
     offsets = pd.RangeIndex(-before, after + 1, name="offset")
     if is_frame:
-        path_cols: pd.Index = pd.MultiIndex.from_product([names, aligned], names=["series", "event"])
         stat_cols: pd.Index = pd.MultiIndex.from_product([names, list(_STATS)], names=["series", "stat"])
     else:
-        path_cols, stat_cols = aligned, pd.Index(list(_STATS), name="stat")
-    paths = pd.DataFrame(raw_paths, index=offsets, columns=path_cols, copy=False)  # fresh from Rust: no copy
-    summary = pd.DataFrame(raw_summary, index=offsets, columns=stat_cols, copy=False)
-    study = EventStudy(paths=paths, summary=summary, events=aligned, requested=requested, rows=rows,
-                       days=days, values=values, names=names, is_frame=is_frame, before=before,
-                       after=after, unit=unit, kind=kind, align=align, index=index)
-    return study
+        stat_cols = pd.Index(list(_STATS), name="stat")
+    summary = pd.DataFrame(raw_summary, index=offsets, columns=stat_cols, copy=False)  # fresh from Rust: no copy
+    return EventStudy(summary=summary, events=aligned, requested=requested, rows=rows, days=days,
+                      values=values, names=names, is_frame=is_frame, before=before, after=after,
+                      unit=unit, kind=kind, align=align, index=index)

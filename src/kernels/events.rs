@@ -42,10 +42,10 @@
 use std::borrow::Cow;
 
 use chrono::{Datelike, Months, NaiveDate};
-use ndarray::{Array2, ArrayView2, ShapeBuilder};
+use ndarray::{Array2, ArrayView2, Axis, ShapeBuilder};
 use rayon::prelude::*;
 
-use crate::kernels::rolling::{reduce_many, Stat};
+use crate::kernels::rolling::{reduce_lanes, Stat};
 use crate::kernels::KernelError;
 
 /// How offsets count.
@@ -341,6 +341,87 @@ fn fill_path(
     }
 }
 
+/// A checked event study, ready to fill any (series, event) path: the event rows,
+/// the row of every (event, offset) and the series' columns as slices.
+struct Study<'a> {
+    n_offsets: usize,
+    rows: Vec<usize>,
+    /// `source_rows` of every event, event-major.
+    src: Vec<usize>,
+    /// Contiguous columns are borrowed, others copied once.
+    columns: Vec<Cow<'a, [f64]>>,
+    kind: Kind,
+}
+
+impl<'a> Study<'a> {
+    /// Validate the inputs.
+    fn new(
+        time: &[i64],
+        values: ArrayView2<'a, f64>,
+        event_rows: &[i64],
+        before: usize,
+        after: usize,
+        unit: Unit,
+        kind: Kind,
+    ) -> Result<Self, KernelError> {
+        check_time(time)?;
+        if values.nrows() != time.len() {
+            return Err(KernelError::shape(
+                "values",
+                format!("has {} rows for {} timestamps", values.nrows(), time.len()),
+            ));
+        }
+        if event_rows.is_empty() {
+            return Err(KernelError::invalid(
+                "event_rows",
+                "no events; pass at least one",
+            ));
+        }
+        let rows = check_event_rows(event_rows, time.len())?;
+        let n_off = n_offsets(before, after)?;
+        cells("events", &[n_off, rows.len()])?;
+        let offsets = offsets(before, after)?;
+        let src = source_rows(time, &rows, &offsets, unit)?;
+        let columns = (0..values.ncols())
+            .map(|j| {
+                let column = values.index_axis_move(Axis(1), j);
+                match column.to_slice() {
+                    Some(s) => Cow::Borrowed(s),
+                    None => Cow::Owned(column.to_vec()),
+                }
+            })
+            .collect();
+        Ok(Study {
+            n_offsets: n_off,
+            rows,
+            src,
+            columns,
+            kind,
+        })
+    }
+
+    fn n_events(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn n_series(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The path of series `s` around event `e` into `out` (`n_offsets` cells).
+    fn fill(&self, s: usize, e: usize, out: &mut [f64], scratch: &mut Vec<f64>) {
+        let n_off = self.n_offsets;
+        fill_path(
+            &self.columns[s],
+            self.rows[e],
+            &self.src[e * n_off..(e + 1) * n_off],
+            self.kind,
+            out,
+            scratch,
+        );
+    }
+}
+
 /// The paths of every series around every event.
 ///
 /// `values`: rows = `time`, columns = series (any strides; contiguous columns are
@@ -355,47 +436,12 @@ pub fn event_paths(
     unit: Unit,
     kind: Kind,
 ) -> Result<Array2<f64>, KernelError> {
-    check_time(time)?;
-    if values.nrows() != time.len() {
-        return Err(KernelError::shape(
-            "values",
-            format!("has {} rows for {} timestamps", values.nrows(), time.len()),
-        ));
-    }
-    if event_rows.is_empty() {
-        return Err(KernelError::invalid(
-            "event_rows",
-            "no events; pass at least one",
-        ));
-    }
-    let rows = check_event_rows(event_rows, time.len())?;
-    let (n_off, n_events, n_series) = (n_offsets(before, after)?, rows.len(), values.ncols());
-    // the output's size is checked before anything is allocated
-    let total = cells("values", &[n_off, n_events, n_series])?;
-    cells("events", &[n_off, n_events])?;
-    let offsets = offsets(before, after)?;
-    let src = source_rows(time, &rows, &offsets, unit)?;
+    let study = Study::new(time, values, event_rows, before, after, unit, kind)?;
+    let (n_off, n_events) = (study.n_offsets, study.n_events());
+    let total = cells("values", &[n_off, n_events, study.n_series()])?;
     let mut out = alloc("values", total, f64::NAN)?;
-
-    let columns: Vec<Cow<[f64]>> = values
-        .columns()
-        .into_iter()
-        .map(|c| match c.to_slice() {
-            Some(s) => Cow::Borrowed(s),
-            None => Cow::Owned(c.to_vec()),
-        })
-        .collect();
-
     let one = |scratch: &mut Vec<f64>, (idx, path): (usize, &mut [f64])| {
-        let (s, e) = (idx / n_events, idx % n_events);
-        fill_path(
-            &columns[s],
-            rows[e],
-            &src[e * n_off..(e + 1) * n_off],
-            kind,
-            path,
-            scratch,
-        );
+        study.fill(idx / n_events, idx % n_events, path, scratch);
     };
     if n_off > 0 {
         if total < PARALLEL_MIN_CELLS {
@@ -410,8 +456,31 @@ pub fn event_paths(
                 .for_each_init(Vec::new, one);
         }
     }
-    Array2::from_shape_vec((n_off, n_events * n_series).f(), out)
+    Array2::from_shape_vec((n_off, n_events * study.n_series()).f(), out)
         .map_err(|e| KernelError::shape("values", e.to_string()))
+}
+
+/// Cross-event statistics per offset of every series, straight from the series:
+/// what [`summarise_paths`] gives for the paths [`event_paths`] would return, without
+/// those paths. Each series' paths are built in a buffer of `events * offsets`
+/// cells and reduced there, so the memory used is one buffer per thread, not the
+/// study's paths. Returns `(offsets, series * 6)` as [`summarise_paths`].
+pub fn event_summary(
+    time: &[i64],
+    values: ArrayView2<f64>,
+    event_rows: &[i64],
+    before: usize,
+    after: usize,
+    unit: Unit,
+    kind: Kind,
+) -> Result<Array2<f64>, KernelError> {
+    let study = Study::new(time, values, event_rows, before, after, unit, kind)?;
+    let (n_off, n_events) = (study.n_offsets, study.n_events());
+    summarise(n_off, n_events, study.n_series(), |s, block, scratch| {
+        for (e, path) in block.chunks_exact_mut(n_off).enumerate() {
+            study.fill(s, e, path, scratch);
+        }
+    })
 }
 
 /// Cross-event statistics per offset: `paths` is `(offsets, series * events)` with
@@ -419,7 +488,10 @@ pub fn event_paths(
 /// Returns `(offsets, series * 6)` in Fortran order, column `s * 6 + k` being
 /// [`SUMMARY_STATS`]`[k]` (mean, median, min, max, std with ddof=1, count), NaN
 /// skipped, NaN where no event has a value (count 0; std needs two).
-pub fn event_summary(paths: ArrayView2<f64>, n_events: usize) -> Result<Array2<f64>, KernelError> {
+pub fn summarise_paths(
+    paths: ArrayView2<f64>,
+    n_events: usize,
+) -> Result<Array2<f64>, KernelError> {
     if n_events == 0 {
         return Err(KernelError::invalid("n_events", "must be at least 1"));
     }
@@ -433,26 +505,56 @@ pub fn event_summary(paths: ArrayView2<f64>, n_events: usize) -> Result<Array2<f
         ));
     }
     let (n_off, n_series) = (paths.nrows(), paths.ncols() / n_events);
-    let per_series = cells("paths", &[n_off, STATS.len()])?;
-    let total = cells("paths", &[per_series, n_series])?;
-    let mut out = alloc("paths", total, f64::NAN)?;
-    let block = |(s, dest): (usize, &mut [f64])| {
-        let mut buffer = Vec::with_capacity(n_events);
-        let mut row = [f64::NAN; STATS.len()];
-        for i in 0..n_off {
-            buffer.clear();
-            buffer.extend((0..n_events).map(|e| paths[[i, s * n_events + e]]));
-            reduce_many(&buffer, &STATS, &mut row);
-            for (k, value) in row.iter().enumerate() {
-                dest[k * n_off + i] = *value;
+    summarise(n_off, n_events, n_series, |s, block, _| {
+        for (e, path) in block.chunks_exact_mut(n_off).enumerate() {
+            for (cell, value) in path.iter_mut().zip(paths.column(s * n_events + e)) {
+                *cell = *value;
             }
         }
+    })
+}
+
+/// The summary of `n_series` series, each series' paths written by `fill_block`
+/// into a buffer of `n_events` paths of `n_off` cells (`block[e * n_off + i]`, the
+/// layout `rolling::reduce_lanes` reads: one observation per event, one lane per
+/// offset). Series run in parallel; each is reduced on one thread, so the result
+/// does not depend on the number of threads.
+fn summarise<F>(
+    n_off: usize,
+    n_events: usize,
+    n_series: usize,
+    fill_block: F,
+) -> Result<Array2<f64>, KernelError>
+where
+    F: Fn(usize, &mut [f64], &mut Vec<f64>) + Sync,
+{
+    let per_series = cells("paths", &[n_off, STATS.len()])?;
+    let total = cells("paths", &[per_series, n_series])?;
+    let block_cells = cells("paths", &[n_off, n_events])?;
+    let mut out = alloc("paths", total, f64::NAN)?;
+    // (paths block, path scratch, selection scratch) of one thread
+    let buffers = || -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), KernelError> {
+        Ok((alloc("paths", block_cells, f64::NAN)?, Vec::new(), Vec::new()))
+    };
+    let one = |buffers: &mut Result<(Vec<f64>, Vec<f64>, Vec<f64>), KernelError>,
+               (s, dest): (usize, &mut [f64])|
+     -> Result<(), KernelError> {
+        let (block, path_scratch, selection_scratch) =
+            buffers.as_mut().map_err(|e| e.clone())?;
+        fill_block(s, block, path_scratch);
+        reduce_lanes(block, n_off, &STATS, dest, selection_scratch);
+        Ok(())
     };
     if per_series > 0 {
         if total.saturating_mul(n_events) < PARALLEL_MIN_CELLS {
-            out.chunks_mut(per_series).enumerate().for_each(block);
+            let mut state = buffers();
+            out.chunks_mut(per_series)
+                .enumerate()
+                .try_for_each(|item| one(&mut state, item))?;
         } else {
-            out.par_chunks_mut(per_series).enumerate().for_each(block);
+            out.par_chunks_mut(per_series)
+                .enumerate()
+                .try_for_each_init(buffers, one)?;
         }
     }
     Array2::from_shape_vec((n_off, n_series * STATS.len()).f(), out)
@@ -620,7 +722,7 @@ mod tests {
             Kind::Level,
         )
         .unwrap();
-        let s = event_summary(p.view(), 3).unwrap();
+        let s = summarise_paths(p.view(), 3).unwrap();
         assert_eq!(s.shape(), &[3, 6]);
         // offset 1: 1.0, 0.5, NaN
         assert_eq!(s[[1, 0]], 0.75);
@@ -670,6 +772,71 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_summary_from_the_series_is_the_summary_of_the_paths() {
+        let n = 400;
+        let time: Vec<i64> = (0..n as i64).map(|i| i + i / 5 * 2).collect();
+        let x = Array2::from_shape_fn((n, 3), |(i, j)| {
+            let v = 1e9 + ((i * 7 + j * 13) % 31) as f64 + 0.1 * j as f64;
+            if (i + j) % 37 == 0 {
+                f64::NAN
+            } else if j == 2 {
+                (v - 1e9) * 1e-3 // small numbers, read as returns
+            } else {
+                v
+            }
+        });
+        let events: Vec<i64> = vec![3, 50, 51, 120, 300, 399];
+        for unit in [Unit::TradingDays, Unit::Days, Unit::Months] {
+            for kind in [Kind::Level, Kind::Returns] {
+                let (before, after) = if unit == Unit::Months { (2, 3) } else { (40, 60) };
+                let paths =
+                    event_paths(&time, x.view(), &events, before, after, unit, kind).unwrap();
+                let want = summarise_paths(paths.view(), events.len()).unwrap();
+                let got =
+                    event_summary(&time, x.view(), &events, before, after, unit, kind).unwrap();
+                assert_eq!(got.shape(), want.shape());
+                assert!(
+                    got.iter()
+                        .zip(want.iter())
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{unit:?} {kind:?}"
+                );
+                // a non-contiguous view of the series gives the same numbers
+                let strided = x.t().to_owned();
+                let got = event_summary(&time, strided.t(), &events, before, after, unit, kind)
+                    .unwrap();
+                assert!(got
+                    .iter()
+                    .zip(want.iter())
+                    .all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_summary_does_not_depend_on_the_thread_count() {
+        let n = 3000;
+        let time: Vec<i64> = (0..n as i64).collect();
+        let x = Array2::from_shape_fn((n, 6), |(i, j)| {
+            100.0 + ((i * 7 + j * 13) % 31) as f64 + 0.1 * j as f64
+        });
+        let ev: Vec<i64> = (0..40).map(|k| k * 70 + 5).collect();
+        let run = || {
+            event_summary(&time, x.view(), &ev, 30, 90, Unit::TradingDays, Kind::Level).unwrap()
+        };
+        let par = run();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(run);
+        assert!(par
+            .iter()
+            .zip(one.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]
@@ -734,7 +901,7 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("kind:"));
-        assert!(event_summary(Array2::<f64>::zeros((2, 5)).view(), 2)
+        assert!(summarise_paths(Array2::<f64>::zeros((2, 5)).view(), 2)
             .unwrap_err()
             .to_string()
             .starts_with("paths:"));

@@ -315,10 +315,15 @@ fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) 
 /// 1e150 times smaller than the lane's largest still square to zero: a limit of
 /// f64 sums of squares, documented in the README.
 fn squaring_exponent(x: &[f64]) -> i32 {
-    let largest = x
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, |m, v| m.max(v.abs()));
+    exponent_for_largest(
+        x.iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs())),
+    )
+}
+
+/// [`squaring_exponent`] of a lane whose largest finite magnitude is `largest`.
+fn exponent_for_largest(largest: f64) -> i32 {
     if largest == 0.0 || (1e-150..=1e150).contains(&largest) {
         0
     } else {
@@ -369,118 +374,192 @@ pub fn reduce(values: &[f64], stat: Stat) -> f64 {
 }
 
 /// Several full-sample statistics of `values` at once, `out[k]` for `stats[k]`:
-/// one pass of the same compensated moments the window engine uses, and one sort
-/// for every order statistic. The "newest" value (z-score, percentile rank) is the
-/// last element. Serves the cross-event statistics and full-sample valuation.
+/// [`reduce_lanes`] of one lane. Serves full-sample valuation.
 pub fn reduce_many(values: &[f64], stats: &[Stat], out: &mut [f64]) {
+    reduce_lanes(values, 1, stats, out, &mut Vec::new());
+}
+
+/// Full-sample statistics of `lanes` samples stored together, observation by
+/// observation: `values[o * lanes + i]` is observation `o` of lane `i` (an event
+/// study's paths of one series: one observation per event, one lane per offset).
+/// `out[k * lanes + i]` receives `stats[k]` of lane `i`, NaN skipped: NaN when no
+/// value counts (0 for Count and Sum), like the last row of an expanding window
+/// with `min_periods = 0`. The "newest" value (z-score, percentile rank) is a
+/// lane's last observation. `scratch` is reused across calls.
+///
+/// One pass of the same compensated moments the window engine uses, every lane's
+/// accumulator advancing with each observation (so memory streams and one lane's
+/// sums never wait on another's), then one selection per order statistic and
+/// lane, not a sort. Each lane gets exactly what it would get alone.
+pub fn reduce_lanes(
+    values: &[f64],
+    lanes: usize,
+    stats: &[Stat],
+    out: &mut [f64],
+    scratch: &mut Vec<f64>,
+) {
+    if lanes == 0 {
+        return;
+    }
+    debug_assert!(values.len() % lanes == 0 && out.len() >= stats.len() * lanes);
     let squares = stats
         .iter()
         .any(|s| matches!(s, Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. }));
-    let exponent = if squares {
-        squaring_exponent(values)
-    } else {
-        0
-    };
-    if exponent != 0 {
-        // As in `RollingSpec::apply`: squares of this sample would leave f64's range;
-        // compute on it scaled by 2^exponent (exact) and scale each result back by
-        // the power of x's unit it carries.
-        let scaled: Vec<f64> = values.iter().map(|v| scale(*v, exponent)).collect();
-        reduce_many_unscaled(&scaled, stats, out);
-        for (value, stat) in out.iter_mut().zip(stats) {
-            let power = match stat {
-                Stat::Count | Stat::Zscore { .. } | Stat::PercentileRank => 0,
-                Stat::Var { .. } => 2,
-                _ => 1,
-            };
+    if !squares {
+        return reduce_lanes_unscaled(values, lanes, stats, out, scratch);
+    }
+    let mut largest = vec![0.0f64; lanes];
+    for row in values.chunks_exact(lanes) {
+        for (m, v) in largest.iter_mut().zip(row) {
+            if v.is_finite() {
+                *m = m.max(v.abs());
+            }
+        }
+    }
+    let exponents: Vec<i32> = largest.into_iter().map(exponent_for_largest).collect();
+    if exponents.iter().all(|e| *e == 0) {
+        return reduce_lanes_unscaled(values, lanes, stats, out, scratch);
+    }
+    // As in `RollingSpec::apply`: squares of some lane would leave f64's range;
+    // compute on each lane scaled by its 2^exponent (exact) and scale each result
+    // back by the power of x's unit it carries.
+    let scaled: Vec<f64> = values
+        .chunks_exact(lanes)
+        .flat_map(|row| row.iter().zip(&exponents).map(|(v, e)| scale(*v, *e)))
+        .collect();
+    reduce_lanes_unscaled(&scaled, lanes, stats, out, scratch);
+    for (results, stat) in out.chunks_exact_mut(lanes).zip(stats) {
+        let power = match stat {
+            Stat::Count | Stat::Zscore { .. } | Stat::PercentileRank => 0,
+            Stat::Var { .. } => 2,
+            _ => 1,
+        };
+        for (value, exponent) in results.iter_mut().zip(&exponents) {
             *value = scale(*value, -power * exponent);
         }
-        return;
     }
-    reduce_many_unscaled(values, stats, out)
 }
 
-fn reduce_many_unscaled(values: &[f64], stats: &[Stat], out: &mut [f64]) {
-    let newest = values.last().copied().unwrap_or(f64::NAN);
+/// One lane's running state in [`reduce_lanes_unscaled`].
+#[derive(Clone)]
+struct LaneMoments {
+    moments: Moments,
+    count: usize,
+    low: f64,
+    high: f64,
+}
+
+fn reduce_lanes_unscaled(
+    values: &[f64],
+    lanes: usize,
+    stats: &[Stat],
+    out: &mut [f64],
+    scratch: &mut Vec<f64>,
+) {
     // Squares only when a statistic needs them (see `Moments::add`).
     let squares = stats
         .iter()
         .any(|s| matches!(s, Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. }));
-    let mut moments = Moments::new(if squares {
-        MomentOutput::Var { ddof: 0 }
-    } else {
-        MomentOutput::Sum
-    });
-    let mut count = 0;
-    let (mut low, mut high) = (f64::NAN, f64::NAN);
-    for (row, &x) in values.iter().enumerate() {
-        if !x.is_nan() {
-            Accumulator::<&[f64]>::push(&mut moments, row, x);
-            count += 1;
-            // `low`/`high` start as NaN, which f64::min/max skip.
-            low = low.min(x);
-            high = high.max(x);
+    let initial = LaneMoments {
+        moments: Moments::new(if squares {
+            MomentOutput::Var { ddof: 0 }
+        } else {
+            MomentOutput::Sum
+        }),
+        count: 0,
+        // NaN, which f64::min/max skip.
+        low: f64::NAN,
+        high: f64::NAN,
+    };
+    let mut state = vec![initial; lanes];
+    for (row, observations) in values.chunks_exact(lanes).enumerate() {
+        for (lane, &x) in state.iter_mut().zip(observations) {
+            if !x.is_nan() {
+                Accumulator::<&[f64]>::push(&mut lane.moments, row, x);
+                lane.count += 1;
+                lane.low = lane.low.min(x);
+                lane.high = lane.high.max(x);
+            }
         }
     }
+    let newest_row = values.len().checked_sub(lanes).map(|start| &values[start..]);
     let needs_order = stats
         .iter()
         .any(|s| matches!(s, Stat::Median | Stat::Quantile(_) | Stat::Mad));
-    let sorted: Vec<f64> = if needs_order {
-        let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-        v.sort_unstable_by(f64::total_cmp);
-        v
-    } else {
-        Vec::new()
-    };
-    for (dest, stat) in out.iter_mut().zip(stats) {
-        *dest = match *stat {
-            Stat::Count => count as f64,
-            Stat::Sum => moments.evaluate(MomentOutput::Sum, count, newest),
-            Stat::Mean => moments.evaluate(MomentOutput::Mean, count, newest),
-            Stat::Var { ddof } => moments.evaluate(MomentOutput::Var { ddof }, count, newest),
-            Stat::Std { ddof } => moments.evaluate(MomentOutput::Std { ddof }, count, newest),
-            Stat::Zscore { ddof } => moments.evaluate(MomentOutput::Zscore { ddof }, count, newest),
-            Stat::Min => low,
-            Stat::Max => high,
-            Stat::Median => sorted_quantile(&sorted, None),
-            Stat::Quantile(q) => sorted_quantile(&sorted, Some(q)),
-            Stat::PercentileRank if newest.is_nan() || count == 0 => f64::NAN,
-            Stat::PercentileRank => {
-                values.iter().filter(|x| **x <= newest).count() as f64 / count as f64
-            }
-            Stat::Mad => {
-                let median = sorted_quantile(&sorted, None);
-                let mut deviations: Vec<f64> = sorted.iter().map(|v| (v - median).abs()).collect();
-                deviations.sort_unstable_by(f64::total_cmp);
-                if median.is_finite() {
-                    sorted_quantile(&deviations, None)
-                } else {
-                    f64::NAN
+    for (i, lane) in state.iter().enumerate() {
+        let newest = newest_row.map_or(f64::NAN, |row| row[i]);
+        let observations = || values.iter().skip(i).step_by(lanes);
+        if needs_order {
+            scratch.clear();
+            scratch.extend(observations().copied().filter(|x| !x.is_nan()));
+        }
+        let (moments, count) = (&lane.moments, lane.count);
+        for (k, stat) in stats.iter().enumerate() {
+            out[k * lanes + i] = match *stat {
+                Stat::Count => count as f64,
+                Stat::Sum => moments.evaluate(MomentOutput::Sum, count, newest),
+                Stat::Mean => moments.evaluate(MomentOutput::Mean, count, newest),
+                Stat::Var { ddof } => moments.evaluate(MomentOutput::Var { ddof }, count, newest),
+                Stat::Std { ddof } => moments.evaluate(MomentOutput::Std { ddof }, count, newest),
+                Stat::Zscore { ddof } => {
+                    moments.evaluate(MomentOutput::Zscore { ddof }, count, newest)
                 }
-            }
-        };
+                Stat::Min => lane.low,
+                Stat::Max => lane.high,
+                Stat::Median => select_quantile(scratch, None),
+                Stat::Quantile(q) => select_quantile(scratch, Some(q)),
+                Stat::PercentileRank if newest.is_nan() || count == 0 => f64::NAN,
+                Stat::PercentileRank => {
+                    observations().filter(|x| **x <= newest).count() as f64 / count as f64
+                }
+                Stat::Mad => {
+                    let median = select_quantile(scratch, None);
+                    let mut deviations: Vec<f64> =
+                        scratch.iter().map(|v| (v - median).abs()).collect();
+                    if median.is_finite() {
+                        select_quantile(&mut deviations, None)
+                    } else {
+                        f64::NAN
+                    }
+                }
+            };
+        }
     }
 }
 
 /// The median (`q = None`, halves summed as the window engine does) or the linearly
-/// interpolated quantile `q` of ascending, NaN-free values; NaN when empty.
-fn sorted_quantile(sorted: &[f64], q: Option<f64>) -> f64 {
-    let n = sorted.len();
+/// interpolated quantile `q` of NaN-free values, in the order of `f64::total_cmp`;
+/// NaN when empty. Selects in place (reorders `values`, keeps them): O(n), where a
+/// sort would be O(n log n).
+fn select_quantile(values: &mut [f64], q: Option<f64>) -> f64 {
+    let n = values.len();
     if n == 0 {
         return f64::NAN;
     }
     match q {
-        None if n % 2 == 1 => sorted[n / 2],
-        None => sorted[n / 2 - 1] / 2.0 + sorted[n / 2] / 2.0,
+        None => {
+            let (lower, upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
+            let upper = *upper;
+            if n % 2 == 1 {
+                upper
+            } else {
+                // the largest of the lower half is the other middle value
+                let lower = lower.iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
+                lower / 2.0 + upper / 2.0
+            }
+        }
         Some(q) => {
             let position = q * (n - 1) as f64;
             let below = position.floor();
             let fraction = position - below;
-            let low = sorted[below as usize];
+            let (_, low, higher) = values.select_nth_unstable_by(below as usize, f64::total_cmp);
+            let low = *low;
             if fraction == 0.0 {
                 low
             } else {
-                low + (sorted[below as usize + 1] - low) * fraction
+                // fraction > 0: `below` is not the last index, so `higher` is not empty
+                let next = higher.iter().copied().min_by(f64::total_cmp).unwrap_or(low);
+                low + (next - low) * fraction
             }
         }
     }
@@ -558,6 +637,83 @@ mod tests {
                 "{stat:?}: {got} vs {engine}"
             );
         }
+    }
+
+    #[test]
+    fn each_lane_gets_what_it_gets_alone() {
+        // lanes of different magnitudes (one needs rescaling for its squares), NaN,
+        // infinities, ties, odd and even counts
+        let lanes = 5;
+        let lane_value = |o: usize, i: usize| -> f64 {
+            let v = ((o * 37 + i * 11) % 23) as f64 - 11.0;
+            match i {
+                0 => v * 1e300,
+                1 if o % 4 == 1 => f64::NAN,
+                1 => v + 1e9,
+                2 if o == 3 => f64::INFINITY,
+                2 => v,
+                3 => f64::NAN,
+                _ => (o % 3) as f64,
+            }
+        };
+        let observations = 14;
+        let values: Vec<f64> = (0..observations)
+            .flat_map(|o| (0..lanes).map(move |i| lane_value(o, i)))
+            .collect();
+        let stats = [
+            Stat::Count,
+            Stat::Sum,
+            Stat::Mean,
+            Stat::Var { ddof: 1 },
+            Stat::Std { ddof: 1 },
+            Stat::Zscore { ddof: 0 },
+            Stat::Min,
+            Stat::Max,
+            Stat::Median,
+            Stat::Quantile(0.35),
+            Stat::PercentileRank,
+            Stat::Mad,
+        ];
+        let mut together = vec![0.0; stats.len() * lanes];
+        reduce_lanes(&values, lanes, &stats, &mut together, &mut Vec::new());
+        for i in 0..lanes {
+            let lane: Vec<f64> = (0..observations).map(|o| lane_value(o, i)).collect();
+            for (k, stat) in stats.iter().enumerate() {
+                let alone = reduce(&lane, *stat);
+                let got = together[k * lanes + i];
+                assert!(
+                    got.to_bits() == alone.to_bits() || (got.is_nan() && alone.is_nan()),
+                    "lane {i} {stat:?}: {got} vs {alone}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn selected_order_statistics_are_the_sorted_ones() {
+        for n in 1..30 {
+            let x: Vec<f64> = (0..n).map(|i| ((i * 17 % 11) as f64) - 5.0).collect();
+            let mut sorted = x.clone();
+            sorted.sort_by(f64::total_cmp);
+            let median = if n % 2 == 1 {
+                sorted[n / 2]
+            } else {
+                sorted[n / 2 - 1] / 2.0 + sorted[n / 2] / 2.0
+            };
+            assert_eq!(select_quantile(&mut x.clone(), None), median);
+            for q in [0.0, 0.1, 0.5, 0.77, 1.0] {
+                let position = q * (n - 1) as f64;
+                let below = position.floor() as usize;
+                let fraction = position - below as f64;
+                let want = if fraction == 0.0 {
+                    sorted[below]
+                } else {
+                    sorted[below] + (sorted[below + 1] - sorted[below]) * fraction
+                };
+                assert_eq!(select_quantile(&mut x.clone(), Some(q)), want, "n {n} q {q}");
+            }
+        }
+        assert!(select_quantile(&mut [], None).is_nan());
     }
 
     #[test]

@@ -78,18 +78,31 @@ fn event_source_rows<'py>(
     Ok(out.into_pyarray(py))
 }
 
-/// Cross-event statistics per offset of `paths` (`(offsets, n_series * n_events)`):
-/// `(offsets, n_series * 6)`, column `s * 6 + k` for k in mean, median, min, max,
-/// std (ddof=1), count; NaN skipped.
+/// Cross-event statistics per offset of every column of `values` around every
+/// event row, without building the paths: `(before + after + 1, n_series * 6)`,
+/// column `s * 6 + k` for k in mean, median, min, max, std (ddof=1), count; NaN
+/// skipped.
 #[pyfunction]
-#[pyo3(signature = (paths, n_events))]
+#[pyo3(signature = (time, values, event_rows, before, after, unit = "trading_days", kind = "level"))]
+#[allow(clippy::too_many_arguments)]
 fn event_summary<'py>(
     py: Python<'py>,
-    paths: PyReadonlyArray2<'py, f64>,
-    n_events: usize,
+    time: PyReadonlyArray1<'py, i64>,
+    values: PyReadonlyArray2<'py, f64>,
+    event_rows: PyReadonlyArray1<'py, i64>,
+    before: usize,
+    after: usize,
+    unit: &str,
+    kind: &str,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let paths = paths.as_array();
-    let out = py.detach(|| in_pool(|| events::event_summary(paths, n_events)))?;
+    let unit = Unit::parse(unit)?;
+    let kind = Kind::parse(kind)?;
+    let time = to_vec_i64(&time);
+    let rows = to_vec_i64(&event_rows);
+    let values = values.as_array();
+    let out = py.detach(|| {
+        in_pool(|| events::event_summary(&time, values, &rows, before, after, unit, kind))
+    })?;
     Ok(out.into_pyarray(py))
 }
 
