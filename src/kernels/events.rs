@@ -534,13 +534,16 @@ where
     let mut out = alloc("paths", total, f64::NAN)?;
     // (paths block, path scratch, selection scratch) of one thread
     let buffers = || -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), KernelError> {
-        Ok((alloc("paths", block_cells, f64::NAN)?, Vec::new(), Vec::new()))
+        Ok((
+            alloc("paths", block_cells, f64::NAN)?,
+            Vec::new(),
+            Vec::new(),
+        ))
     };
     let one = |buffers: &mut Result<(Vec<f64>, Vec<f64>, Vec<f64>), KernelError>,
                (s, dest): (usize, &mut [f64])|
      -> Result<(), KernelError> {
-        let (block, path_scratch, selection_scratch) =
-            buffers.as_mut().map_err(|e| e.clone())?;
+        let (block, path_scratch, selection_scratch) = buffers.as_mut().map_err(|e| e.clone())?;
         fill_block(s, block, path_scratch);
         reduce_lanes(block, n_off, &STATS, dest, selection_scratch);
         Ok(())
@@ -791,7 +794,11 @@ mod tests {
         let events: Vec<i64> = vec![3, 50, 51, 120, 300, 399];
         for unit in [Unit::TradingDays, Unit::Days, Unit::Months] {
             for kind in [Kind::Level, Kind::Returns] {
-                let (before, after) = if unit == Unit::Months { (2, 3) } else { (40, 60) };
+                let (before, after) = if unit == Unit::Months {
+                    (2, 3)
+                } else {
+                    (40, 60)
+                };
                 let paths =
                     event_paths(&time, x.view(), &events, before, after, unit, kind).unwrap();
                 let want = summarise_paths(paths.view(), events.len()).unwrap();
@@ -806,8 +813,8 @@ mod tests {
                 );
                 // a non-contiguous view of the series gives the same numbers
                 let strided = x.t().to_owned();
-                let got = event_summary(&time, strided.t(), &events, before, after, unit, kind)
-                    .unwrap();
+                let got =
+                    event_summary(&time, strided.t(), &events, before, after, unit, kind).unwrap();
                 assert!(got
                     .iter()
                     .zip(want.iter())
@@ -824,9 +831,8 @@ mod tests {
             100.0 + ((i * 7 + j * 13) % 31) as f64 + 0.1 * j as f64
         });
         let ev: Vec<i64> = (0..40).map(|k| k * 70 + 5).collect();
-        let run = || {
-            event_summary(&time, x.view(), &ev, 30, 90, Unit::TradingDays, Kind::Level).unwrap()
-        };
+        let run =
+            || event_summary(&time, x.view(), &ev, 30, 90, Unit::TradingDays, Kind::Level).unwrap();
         let par = run();
         let one = rayon::ThreadPoolBuilder::new()
             .num_threads(1)

@@ -6,7 +6,7 @@
 //! full-sample form (one window holding every row) for other kernels to share.
 
 use crate::kernels::window::{
-    run, Accumulator, CoMomentOutput, CoMoments, Extreme, Extremum, MomentOutput, Moments,
+    run, CoMomentOutput, CoMoments, Extreme, Extremum, LaneMoments, MomentOutput, Moments,
     OrderOutput, OrderStats, Pair, Window,
 };
 use crate::kernels::KernelError;
@@ -440,15 +440,6 @@ pub fn reduce_lanes(
     }
 }
 
-/// One lane's running state in [`reduce_lanes_unscaled`].
-#[derive(Clone)]
-struct LaneMoments {
-    moments: Moments,
-    count: usize,
-    low: f64,
-    high: f64,
-}
-
 fn reduce_lanes_unscaled(
     values: &[f64],
     lanes: usize,
@@ -460,40 +451,39 @@ fn reduce_lanes_unscaled(
     let squares = stats
         .iter()
         .any(|s| matches!(s, Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. }));
-    let initial = LaneMoments {
-        moments: Moments::new(if squares {
-            MomentOutput::Var { ddof: 0 }
-        } else {
-            MomentOutput::Sum
-        }),
-        count: 0,
-        // NaN, which f64::min/max skip.
-        low: f64::NAN,
-        high: f64::NAN,
+    let output = if squares {
+        MomentOutput::Var { ddof: 0 }
+    } else {
+        MomentOutput::Sum
     };
-    let mut state = vec![initial; lanes];
-    for (row, observations) in values.chunks_exact(lanes).enumerate() {
-        for (lane, &x) in state.iter_mut().zip(observations) {
-            if !x.is_nan() {
-                Accumulator::<&[f64]>::push(&mut lane.moments, row, x);
-                lane.count += 1;
-                lane.low = lane.low.min(x);
-                lane.high = lane.high.max(x);
-            }
+    let mut moments = LaneMoments::new(output, lanes);
+    let mut counts = vec![0.0f64; lanes];
+    // NaN, which f64::min/max skip.
+    let (mut lows, mut highs) = (vec![f64::NAN; lanes], vec![f64::NAN; lanes]);
+    for row in values.chunks_exact(lanes) {
+        moments.push_row(row);
+        for (((count, low), high), &x) in counts.iter_mut().zip(&mut lows).zip(&mut highs).zip(row)
+        {
+            *count += f64::from(u8::from(!x.is_nan()));
+            *low = low.min(x);
+            *high = high.max(x);
         }
     }
-    let newest_row = values.len().checked_sub(lanes).map(|start| &values[start..]);
+    let newest_row = values
+        .len()
+        .checked_sub(lanes)
+        .map(|start| &values[start..]);
     let needs_order = stats
         .iter()
         .any(|s| matches!(s, Stat::Median | Stat::Quantile(_) | Stat::Mad));
-    for (i, lane) in state.iter().enumerate() {
+    for i in 0..lanes {
         let newest = newest_row.map_or(f64::NAN, |row| row[i]);
         let observations = || values.iter().skip(i).step_by(lanes);
         if needs_order {
             scratch.clear();
             scratch.extend(observations().copied().filter(|x| !x.is_nan()));
         }
-        let (moments, count) = (&lane.moments, lane.count);
+        let (moments, count) = (moments.lane(i), counts[i] as usize);
         for (k, stat) in stats.iter().enumerate() {
             out[k * lanes + i] = match *stat {
                 Stat::Count => count as f64,
@@ -504,8 +494,8 @@ fn reduce_lanes_unscaled(
                 Stat::Zscore { ddof } => {
                     moments.evaluate(MomentOutput::Zscore { ddof }, count, newest)
                 }
-                Stat::Min => lane.low,
-                Stat::Max => lane.high,
+                Stat::Min => lows[i],
+                Stat::Max => highs[i],
                 Stat::Median => select_quantile(scratch, None),
                 Stat::Quantile(q) => select_quantile(scratch, Some(q)),
                 Stat::PercentileRank if newest.is_nan() || count == 0 => f64::NAN,
@@ -544,7 +534,11 @@ fn select_quantile(values: &mut [f64], q: Option<f64>) -> f64 {
                 upper
             } else {
                 // the largest of the lower half is the other middle value
-                let lower = lower.iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
+                let lower = lower
+                    .iter()
+                    .copied()
+                    .max_by(f64::total_cmp)
+                    .unwrap_or(upper);
                 lower / 2.0 + upper / 2.0
             }
         }
@@ -710,7 +704,11 @@ mod tests {
                 } else {
                     sorted[below] + (sorted[below + 1] - sorted[below]) * fraction
                 };
-                assert_eq!(select_quantile(&mut x.clone(), Some(q)), want, "n {n} q {q}");
+                assert_eq!(
+                    select_quantile(&mut x.clone(), Some(q)),
+                    want,
+                    "n {n} q {q}"
+                );
             }
         }
         assert!(select_quantile(&mut [], None).is_nan());

@@ -265,19 +265,25 @@ pub struct CompensatedSum {
 impl CompensatedSum {
     #[inline]
     pub fn add(&mut self, x: f64) {
-        // Knuth's TwoSum: the exact rounding error of `sum + x` without the branch
-        // of Neumaier's form, which mispredicts on data of mixed magnitudes.
-        let t = self.sum + x;
-        let x_part = t - self.sum;
-        let error = (self.sum - (t - x_part)) + (x - x_part);
-        self.compensation += error;
-        self.sum = t;
+        two_sum(&mut self.sum, &mut self.compensation, x);
     }
 
     #[inline]
     pub fn total(&self) -> f64 {
         self.sum + self.compensation
     }
+}
+
+/// `sum += x`, the rounding error added to `compensation`: Knuth's TwoSum, the
+/// exact error of `sum + x` without the branch of Neumaier's form, which
+/// mispredicts on data of mixed magnitudes.
+#[inline]
+fn two_sum(sum: &mut f64, compensation: &mut f64, x: f64) {
+    let t = *sum + x;
+    let x_part = t - *sum;
+    let error = (*sum - (t - x_part)) + (x - x_part);
+    *compensation += error;
+    *sum = t;
 }
 
 /// How many of the newest observations are identical: a window whose count does not
@@ -496,6 +502,163 @@ impl Moments {
                 let anchor = self.anchor.unwrap_or(0.0);
                 ((newest - anchor) - self.centred_mean()) / std
             }
+        }
+    }
+}
+
+/// Lanes per [`LaneGroup`]: the width the compiler turns into vector instructions.
+const GROUP: usize = 4;
+
+/// The state of [`GROUP`] lanes of [`LaneMoments`], field by field, so each line of
+/// the push is one operation over the group.
+#[derive(Clone, Copy, Debug)]
+struct LaneGroup {
+    /// NaN until the lane's first finite value.
+    anchor: [f64; GROUP],
+    sum: [f64; GROUP],
+    sum_compensation: [f64; GROUP],
+    sum_sq: [f64; GROUP],
+    sum_sq_compensation: [f64; GROUP],
+    // Counts as f64 (exact below 2^53) so the whole group is one vector type.
+    finite: [f64; GROUP],
+    pos_inf: [f64; GROUP],
+    neg_inf: [f64; GROUP],
+    run_value: [f64; GROUP],
+    run_len: [f64; GROUP],
+}
+
+impl LaneGroup {
+    /// Push `x[j]` to lane `j`, each line one operation over the group, without
+    /// branches: a value that does not count adds an exact zero.
+    #[inline(always)]
+    fn push(&mut self, x: [f64; GROUP], squares: bool) {
+        let is_finite = x.map(f64::is_finite);
+        // Moments::add: the first finite value anchors, then d = x - anchor.
+        self.anchor = std::array::from_fn(|j| {
+            if self.anchor[j].is_nan() && is_finite[j] {
+                x[j]
+            } else {
+                self.anchor[j]
+            }
+        });
+        let d: [f64; GROUP] = std::array::from_fn(|j| {
+            if is_finite[j] {
+                x[j] - self.anchor[j]
+            } else {
+                0.0
+            }
+        });
+        for j in 0..GROUP {
+            two_sum(&mut self.sum[j], &mut self.sum_compensation[j], d[j]);
+        }
+        if squares {
+            for j in 0..GROUP {
+                two_sum(
+                    &mut self.sum_sq[j],
+                    &mut self.sum_sq_compensation[j],
+                    d[j] * d[j],
+                );
+            }
+        }
+        let one_if = |c: bool| if c { 1.0 } else { 0.0 };
+        for j in 0..GROUP {
+            self.finite[j] += one_if(is_finite[j]);
+            self.pos_inf[j] += one_if(x[j] == f64::INFINITY);
+            self.neg_inf[j] += one_if(x[j] == f64::NEG_INFINITY);
+        }
+        // Run::push, for every value that is not NaN
+        for j in 0..GROUP {
+            let pushed = !x[j].is_nan();
+            let same = self.run_len[j] > 0.0 && x[j] == self.run_value[j];
+            let restart = pushed && !same;
+            self.run_len[j] = if restart {
+                1.0
+            } else {
+                self.run_len[j] + one_if(pushed)
+            };
+            self.run_value[j] = if restart { x[j] } else { self.run_value[j] };
+        }
+    }
+}
+
+/// The [`Moments`] of many full samples at once, one per lane, fed a row of
+/// observations (one per lane) at a time, never popped. Lanes are stored in groups
+/// of [`GROUP`] and a row is pushed without branches, so one instruction updates a
+/// group where [`Moments`] would update one lane and wait on its sums. Each lane's
+/// sums are bit for bit those a [`Moments`] gets from the same pushes (a skipped
+/// value adds an exact zero), and [`LaneMoments::lane`] hands them to
+/// [`Moments::evaluate`].
+#[derive(Clone, Debug)]
+pub struct LaneMoments {
+    output: MomentOutput,
+    lanes: usize,
+    groups: Vec<LaneGroup>,
+}
+
+impl LaneMoments {
+    pub fn new(output: MomentOutput, lanes: usize) -> Self {
+        let empty = LaneGroup {
+            anchor: [f64::NAN; GROUP],
+            sum: [0.0; GROUP],
+            sum_compensation: [0.0; GROUP],
+            sum_sq: [0.0; GROUP],
+            sum_sq_compensation: [0.0; GROUP],
+            finite: [0.0; GROUP],
+            pos_inf: [0.0; GROUP],
+            neg_inf: [0.0; GROUP],
+            run_value: [0.0; GROUP],
+            run_len: [0.0; GROUP],
+        };
+        LaneMoments {
+            output,
+            lanes,
+            groups: vec![empty; lanes.div_ceil(GROUP)],
+        }
+    }
+
+    /// Push `row[i]` to lane `i` (`row` has one value per lane); NaN is skipped, as
+    /// the window engine never pushes it.
+    pub fn push_row(&mut self, row: &[f64]) {
+        let squares = !matches!(self.output, MomentOutput::Sum | MomentOutput::Mean);
+        let row = &row[..self.lanes];
+        let full = row.len() / GROUP;
+        for (g, values) in self.groups.iter_mut().zip(row.chunks_exact(GROUP)) {
+            let x: [f64; GROUP] = std::array::from_fn(|j| values[j]);
+            g.push(x, squares);
+        }
+        if let Some(g) = self.groups.get_mut(full) {
+            // the last group's missing lanes see NaN: nothing is pushed to them
+            let tail = &row[full * GROUP..];
+            g.push(
+                std::array::from_fn(|j| tail.get(j).copied().unwrap_or(f64::NAN)),
+                squares,
+            );
+        }
+    }
+
+    /// Lane `i`'s accumulator, for [`Moments::evaluate`].
+    pub fn lane(&self, i: usize) -> Moments {
+        let (g, j) = (&self.groups[i / GROUP], i % GROUP);
+        let anchor = g.anchor[j];
+        Moments {
+            output: self.output,
+            anchor: (!anchor.is_nan()).then_some(anchor),
+            drifted: false,
+            sum: CompensatedSum {
+                sum: g.sum[j],
+                compensation: g.sum_compensation[j],
+            },
+            sum_sq: CompensatedSum {
+                sum: g.sum_sq[j],
+                compensation: g.sum_sq_compensation[j],
+            },
+            finite: g.finite[j] as usize,
+            pos_inf: g.pos_inf[j] as usize,
+            neg_inf: g.neg_inf[j] as usize,
+            run: Run {
+                value: g.run_value[j],
+                len: g.run_len[j] as usize,
+            },
         }
     }
 }
