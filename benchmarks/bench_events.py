@@ -14,20 +14,18 @@ a groupby. The outputs are checked for agreement before timing. Prints the best 
 few runs and the ratio pandas / capcycle, with the machine and versions. Not a timed
 test: nothing here fails on speed.
 
-Last run (x86_64, 2 shared cores, python 3.11.7, numpy 2.4.6, pandas 3.1.1, release
-build, branch `events`):
+``event_study`` computes the summary straight from the series and builds
+``.paths`` only when they are first read, so the script times both
+``event_study(...)`` alone and ``event_study(...).paths`` (the paths DataFrame, the
+whole of what pandas produces), plus each native kernel on its own.
 
-    pandas (loop over events + groupby):     1.72 s
-    capcycle event_study (paths+summary):    3.28 s   ratio 0.5x   <- target 20x NOT met
-    capcycle kernel paths only:              0.23 s   (7x the whole pandas pipeline)
-
-The paths are fast; the cross-event summary is the bottleneck. It calls the shared
-`rolling::reduce` six times per (series, offset) cell (measured per call on 200
-values: mean 1.3 us, median 6.2 us, min/max/count ~1.2 us, std 2.1 us), i.e. ~13 us
-per cell x 252,500 cells. A batched reduction in `kernels::rolling` (one Moments pass
-for count/mean/std, one Extremum pass for min/max, one order-statistics pass for the
-median, without the per-row outputs of the window engine) is the fix; it belongs to
-the rolling module's owner, not to a second implementation here.
+Last run (x86_64, 2 cores SHARED with other builds and benchmarks, so noisy: best
+of 3; python 3.11.7, numpy 2.4.6, pandas 3.1.1, release build, branch
+`events-speed`): see README.md, "Speed", for the output. The target (20x, about
+85 ms for event_study) is NOT met: about 0.3 s of 2-core time goes to the summary
+kernel (the cross-event moments, about 3 ns per value and lane even grouped four
+lanes at a time, and one median selection per (series, offset), about 1 us), and
+the paths kernel writes 404 MB.
 """
 
 from __future__ import annotations
@@ -102,10 +100,11 @@ def main() -> None:
 
     t_pandas = best_of(max(1, args.repeat - 1), lambda: pandas_event_study(frame, events, before, after))
     t_ours = best_of(args.repeat, lambda: event_study(frame, events, before=before, after=after))
-    t_paths = best_of(args.repeat, lambda: capcycle._core.event_paths(
-        frame.index.to_numpy().astype("datetime64[D]").astype(np.int64),
-        np.asfortranarray(frame.to_numpy()),
-        frame.index.get_indexer(events).astype(np.int64), before, after, "trading_days", "level"))
+    t_with_paths = best_of(args.repeat, lambda: event_study(frame, events, before=before, after=after).paths)
+    native = (frame.index.to_numpy().astype("datetime64[D]").astype(np.int64), np.asfortranarray(frame.to_numpy()),
+              frame.index.get_indexer(events).astype(np.int64), before, after, "trading_days", "level")
+    t_paths = best_of(args.repeat, lambda: capcycle._core.event_paths(*native))
+    t_summary = best_of(args.repeat, lambda: capcycle._core.event_summary(*native))
 
     print(f"machine: {platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()} "
           f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'default')}")
@@ -113,7 +112,9 @@ def main() -> None:
           f"capcycle {capcycle.__version__}")
     print(f"case: {n_series} series x {len(index)} rows x {n_events} events x {before + after + 1} offsets")
     print(f"pandas (loop over events + groupby): {t_pandas:8.3f} s")
-    print(f"capcycle event_study (paths+summary): {t_ours:8.3f} s   ratio {t_pandas / t_ours:6.1f}x")
+    print(f"capcycle event_study (summary):       {t_ours:8.3f} s   ratio {t_pandas / t_ours:6.1f}x")
+    print(f"capcycle event_study(...).paths too:  {t_with_paths:8.3f} s   ratio {t_pandas / t_with_paths:6.1f}x")
+    print(f"capcycle kernel summary only:         {t_summary:8.3f} s")
     print(f"capcycle kernel paths only:           {t_paths:8.3f} s")
 
 
