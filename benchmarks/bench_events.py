@@ -19,13 +19,21 @@ test: nothing here fails on speed.
 ``event_study(...)`` alone and ``event_study(...).paths`` (the paths DataFrame, the
 whole of what pandas produces), plus each native kernel on its own.
 
-Last run (x86_64, 2 cores SHARED with other builds and benchmarks, so noisy: best
-of 3; python 3.11.7, numpy 2.4.6, pandas 3.1.1, release build, branch
-`events-speed`): see README.md, "Speed", for the output. The target (20x, about
-85 ms for event_study) is NOT met: about 0.3 s of 2-core time goes to the summary
-kernel (the cross-event moments, about 3 ns per value and lane even grouped four
-lanes at a time, and one median selection per (series, offset), about 1 us), and
-the paths kernel writes 404 MB.
+Last run (x86_64, 2 cores SHARED with other builds and benchmarks, load average
+about 2, so noisy: best of 3; python 3.11.7, numpy 2.4.6, pandas 3.1.1, release
+build, branch `events-speed`):
+
+    pandas (loop over events + groupby):    1.492 s
+    capcycle event_study (summary):          0.386 s   ratio    3.9x   <- target 20x NOT met
+    capcycle event_study(...).paths too:     0.421 s   ratio    3.5x
+    capcycle kernel summary only:            0.301 s
+    capcycle kernel paths only:              0.053 s
+
+The summary kernel is the bottleneck (about 0.55 s of one core): per value, the
+anchored compensated moments (`window::LaneMoments`, four lanes per step; the
+build targets baseline x86-64, SSE2) and per (series, offset) one median
+selection over about 200 values (`rolling::select_quantile`, about 1 us with the
+strided gather). The target (about 85 ms) needs both several times faster.
 """
 
 from __future__ import annotations
