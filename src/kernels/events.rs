@@ -514,6 +514,14 @@ pub fn summarise_paths(
     })
 }
 
+/// What one thread of [`summarise`] works in: a series' paths, the scratch of
+/// `fill_path` and the selection scratch of `reduce_lanes`.
+struct ThreadBuffers {
+    block: Vec<f64>,
+    path: Vec<f64>,
+    selection: Vec<f64>,
+}
+
 /// The summary of `n_series` series, each series' paths written by `fill_block`
 /// into a buffer of `n_events` paths of `n_off` cells (`block[e * n_off + i]`, the
 /// layout `rolling::reduce_lanes` reads: one observation per event, one lane per
@@ -532,20 +540,19 @@ where
     let total = cells("paths", &[per_series, n_series])?;
     let block_cells = cells("paths", &[n_off, n_events])?;
     let mut out = alloc("paths", total, f64::NAN)?;
-    // (paths block, path scratch, selection scratch) of one thread
-    let buffers = || -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), KernelError> {
-        Ok((
-            alloc("paths", block_cells, f64::NAN)?,
-            Vec::new(),
-            Vec::new(),
-        ))
+    let buffers = || -> Result<ThreadBuffers, KernelError> {
+        Ok(ThreadBuffers {
+            block: alloc("paths", block_cells, f64::NAN)?,
+            path: Vec::new(),
+            selection: Vec::new(),
+        })
     };
-    let one = |buffers: &mut Result<(Vec<f64>, Vec<f64>, Vec<f64>), KernelError>,
+    let one = |buffers: &mut Result<ThreadBuffers, KernelError>,
                (s, dest): (usize, &mut [f64])|
      -> Result<(), KernelError> {
-        let (block, path_scratch, selection_scratch) = buffers.as_mut().map_err(|e| e.clone())?;
-        fill_block(s, block, path_scratch);
-        reduce_lanes(block, n_off, &STATS, dest, selection_scratch);
+        let buffers = buffers.as_mut().map_err(|e| e.clone())?;
+        fill_block(s, &mut buffers.block, &mut buffers.path);
+        reduce_lanes(&buffers.block, n_off, &STATS, dest, &mut buffers.selection);
         Ok(())
     };
     if per_series > 0 {

@@ -531,6 +531,8 @@ impl LaneGroup {
     /// Push `x[j]` to lane `j`, each line one operation over the group, without
     /// branches: a value that does not count adds an exact zero.
     #[inline(always)]
+    // Index loops over the parallel arrays are what the compiler vectorises.
+    #[allow(clippy::needless_range_loop)]
     fn push(&mut self, x: [f64; GROUP], squares: bool) {
         let is_finite = x.map(f64::is_finite);
         // Moments::add: the first finite value anchors, then d = x - anchor.
