@@ -476,12 +476,35 @@ fn reduce_lanes_unscaled(
     let needs_order = stats
         .iter()
         .any(|s| matches!(s, Stat::Median | Stat::Quantile(_) | Stat::Mad));
+    let rows = if lanes == 0 { 0 } else { values.len() / lanes };
+    // Order statistics read each lane whole: transpose to lane-major first, in tiles
+    // of lanes, so that neither the reads nor the writes stride through memory.
+    let by_lane: Vec<f64> = if needs_order {
+        let mut by_lane = vec![f64::NAN; values.len()];
+        const TILE: usize = 64;
+        for first in (0..lanes).step_by(TILE) {
+            let tile = first..(first + TILE).min(lanes);
+            for (r, row) in values.chunks_exact(lanes).enumerate() {
+                for (i, &x) in tile.clone().zip(&row[tile.clone()]) {
+                    by_lane[i * rows + r] = x;
+                }
+            }
+        }
+        by_lane
+    } else {
+        Vec::new()
+    };
     for i in 0..lanes {
         let newest = newest_row.map_or(f64::NAN, |row| row[i]);
         let observations = || values.iter().skip(i).step_by(lanes);
         if needs_order {
             scratch.clear();
-            scratch.extend(observations().copied().filter(|x| !x.is_nan()));
+            scratch.extend(
+                by_lane[i * rows..(i + 1) * rows]
+                    .iter()
+                    .copied()
+                    .filter(|x| !x.is_nan()),
+            );
         }
         let (moments, count) = (moments.lane(i), counts[i] as usize);
         for (k, stat) in stats.iter().enumerate() {
