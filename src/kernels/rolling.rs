@@ -476,7 +476,7 @@ fn reduce_lanes_unscaled(
     let needs_order = stats
         .iter()
         .any(|s| matches!(s, Stat::Median | Stat::Quantile(_) | Stat::Mad));
-    let rows = if lanes == 0 { 0 } else { values.len() / lanes };
+    let rows = values.len().checked_div(lanes).unwrap_or(0);
     // Order statistics read each lane whole: transpose to lane-major first, in tiles
     // of lanes, so that neither the reads nor the writes stride through memory.
     let by_lane: Vec<f64> = if needs_order {
