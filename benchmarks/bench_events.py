@@ -30,7 +30,7 @@ build, branch `events-speed`):
     capcycle kernel paths only:              0.053 s
 
 The summary kernel is the bottleneck (about 0.55 s of one core): per value, the
-anchored compensated moments (`window::LaneMoments`, four lanes per step; the
+anchored compensated moments (`moments::Moments`, four lanes per step; the
 build targets baseline x86-64, SSE2) and per (series, offset) one median
 selection over about 200 values (`rolling::select_quantile`, about 1 us with the
 strided gather). The target (about 85 ms) needs both several times faster.

@@ -44,19 +44,25 @@ pub fn map_columns<F>(x: ArrayView2<f64>, out: ArrayViewMut2<f64>, kernel: F)
 where
     F: Fn(&[f64], &mut [f64]) + Sync,
 {
-    map_column_pairs(x, None, out, |column, _, dest| kernel(column, dest));
+    map_column_groups(x, None, out, |columns, _, outs| {
+        for (column, dest) in columns.iter().zip(outs.iter_mut()) {
+            kernel(column, dest)
+        }
+    });
 }
 
-/// Like [`map_columns`] for two-series kernels: `kernel(column of y, x lane, dest)`,
-/// where the x lane is the matching column of a 2-D `x`, or a 1-D `x` broadcast
-/// against every column (shapes checked by the caller).
-pub fn map_column_pairs<F>(
+/// Like [`map_columns`], handing the kernel up to 16 columns at once:
+/// `kernel(columns of y, x lanes, output columns)`, where the x lanes are the
+/// matching columns of a 2-D `x`, or a 1-D `x` repeated for every column, or empty
+/// without `x` (shapes checked by the caller). Kernels that run several columns in
+/// lockstep take them from here.
+pub fn map_column_groups<F>(
     y: ArrayView2<f64>,
     x: Option<XLanes<'_>>,
     mut out: ArrayViewMut2<f64>,
     kernel: F,
 ) where
-    F: Fn(&[f64], &[f64], &mut [f64]) + Sync,
+    F: Fn(&[&[f64]], &[&[f64]], &mut [&mut [f64]]) + Sync,
 {
     let rows = y.nrows();
     if rows == 0 || y.ncols() == 0 {
@@ -69,30 +75,28 @@ pub fn map_column_pairs<F>(
     let fill_group = |g: usize, mut dest: ArrayViewMut2<f64>| {
         let first = g * GROUP;
         let width = dest.ncols();
-        let (mut y_buffer, mut x_buffer, mut out_buffer) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut y_buffer, mut x_buffer) = (Vec::new(), Vec::new());
         let y_columns = columns_of(y.slice(s![.., first..first + width]), &mut y_buffer);
-        let x_columns = match &x {
-            Some(XLanes::PerColumn(panel)) => {
+        let x_columns = match (&x, &shared_x) {
+            (Some(XLanes::PerColumn(panel)), _) => {
                 columns_of(panel.slice(s![.., first..first + width]), &mut x_buffer)
             }
+            (_, Some(lane)) => vec![lane.as_slice(); width],
             _ => Vec::new(),
         };
-        for (j, mut dest_column) in dest.axis_iter_mut(Axis(1)).enumerate() {
-            let x_lane: &[f64] = match (&shared_x, x_columns.get(j)) {
-                (Some(lane), _) => lane,
-                (None, Some(lane)) => lane,
-                (None, None) => &[],
-            };
-            match dest_column.as_slice_mut() {
-                Some(slice) => kernel(y_columns[j], x_lane, slice),
-                None => {
-                    out_buffer.resize(rows, f64::NAN);
-                    kernel(y_columns[j], x_lane, &mut out_buffer);
-                    dest_column
-                        .iter_mut()
-                        .zip(&out_buffer)
-                        .for_each(|(d, v)| *d = *v);
-                }
+        let contiguous = dest.axis_iter(Axis(1)).all(|c| c.as_slice().is_some());
+        if contiguous {
+            let mut outs: Vec<&mut [f64]> = dest
+                .axis_iter_mut(Axis(1))
+                .filter_map(|c| c.into_slice())
+                .collect();
+            kernel(&y_columns, &x_columns, &mut outs);
+        } else {
+            let mut buffer = vec![f64::NAN; rows * width];
+            let mut outs: Vec<&mut [f64]> = buffer.chunks_mut(rows).collect();
+            kernel(&y_columns, &x_columns, &mut outs);
+            for (mut column, values) in dest.axis_iter_mut(Axis(1)).zip(buffer.chunks(rows)) {
+                column.iter_mut().zip(values).for_each(|(d, v)| *d = *v);
             }
         }
     };
@@ -145,13 +149,15 @@ mod tests {
         let y = Array2::from_shape_fn((4, 3), |(i, j)| (i + j) as f64);
         let x = ndarray::arr1(&[1.0, 2.0, 3.0, 4.0]);
         let mut out = Array2::<f64>::zeros((4, 3).f());
-        map_column_pairs(
+        map_column_groups(
             y.view(),
             Some(XLanes::Shared(x.view())),
             out.view_mut(),
-            |y, x, o| {
-                for i in 0..o.len() {
-                    o[i] = y[i] * x[i];
+            |ys, xs, outs| {
+                for ((y, x), o) in ys.iter().zip(xs).zip(outs.iter_mut()) {
+                    for i in 0..o.len() {
+                        o[i] = y[i] * x[i];
+                    }
                 }
             },
         );

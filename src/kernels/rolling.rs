@@ -5,9 +5,10 @@
 //! can run its columns in parallel after one validation. [`reduce`] is the
 //! full-sample form (one window holding every row) for other kernels to share.
 
+use crate::kernels::moments::{CoMomentOutput, CoMoments, MomentOutput, Moments};
 use crate::kernels::window::{
-    run, CoMomentOutput, CoMoments, Extreme, Extremum, LaneMoments, MomentOutput, Moments,
-    OrderOutput, OrderStats, Pair, Window,
+    lanes_of, run, Accumulator, Columns, Extreme, Extremum, Lane, OrderOutput, OrderStats,
+    PairColumns, Window,
 };
 use crate::kernels::KernelError;
 use rayon::prelude::*;
@@ -15,6 +16,11 @@ use std::ops::Range;
 
 /// Lanes of at least twice this many rows run in chunks of it, in parallel.
 const CHUNK_ROWS: usize = 1 << 16;
+
+/// Columns the moment accumulators run in lockstep (SIMD lanes; see
+/// `kernels::moments`). Four f64 fill one AVX register and give four independent
+/// dependency chains to overlap.
+pub const LANES: usize = 4;
 
 /// A single-series statistic.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -142,71 +148,145 @@ impl<'a> RollingSpec<'a> {
     /// `stat` over one lane into `out`; both must have `len` rows (checked by
     /// [`rolling`]/[`crate::kernels::panel`]).
     pub fn apply(&self, stat: Stat, x: &[f64], out: &mut [f64]) {
-        // The power of x's unit in the result, for statistics that square x.
-        let power = match stat {
-            Stat::Var { .. } => 2,
-            Stat::Std { .. } => 1,
-            Stat::Zscore { .. } => 0,
-            _ => return self.apply_unscaled(stat, x, out),
-        };
-        let exponent = squaring_exponent(x);
-        if exponent == 0 {
-            return self.apply_unscaled(stat, x, out);
-        }
-        // Squares of this lane would under- or overflow: compute on the lane scaled
-        // by 2^exponent (exact) and scale the result back.
-        let scaled: Vec<f64> = x.iter().map(|v| scale(*v, exponent)).collect();
-        self.apply_unscaled(stat, &scaled, out);
-        if power != 0 {
-            out.iter_mut()
-                .for_each(|v| *v = scale(*v, -power * exponent));
-        }
+        self.apply_columns(stat, &[x], &mut [out]);
     }
 
-    fn apply_unscaled(&self, stat: Stat, x: &[f64], out: &mut [f64]) {
-        self.chunked(out, |window, rows, dest| {
-            run_stat(stat, window, self.min_periods, &x[rows], dest)
-        });
+    /// `stat` over each of `columns` into the matching `outs` (all `len` rows): moment
+    /// statistics run [`LANES`] columns at a time in lockstep, the rest column by column.
+    pub fn apply_columns(&self, stat: Stat, columns: &[&[f64]], outs: &mut [&mut [f64]]) {
+        // The power of x's unit in the result, for statistics that square x.
+        let power = match stat {
+            Stat::Var { .. } => Some(2),
+            Stat::Std { .. } => Some(1),
+            Stat::Zscore { .. } => Some(0),
+            _ => None,
+        };
+        let mut together = Vec::with_capacity(columns.len());
+        for (j, x) in columns.iter().enumerate() {
+            let exponent = power.map_or(0, |_| squaring_exponent(x));
+            if exponent == 0 {
+                together.push(j);
+                continue;
+            }
+            // Squares of this lane would under- or overflow: compute on the lane scaled
+            // by 2^exponent (exact) and scale the result back.
+            let scaled: Vec<f64> = x.iter().map(|v| scale(*v, exponent)).collect();
+            self.apply_unscaled(stat, &[&scaled], &mut [&mut *outs[j]]);
+            let back = -power.unwrap_or(0) * exponent;
+            if back != 0 {
+                outs[j].iter_mut().for_each(|v| *v = scale(*v, back));
+            }
+        }
+        let columns: Vec<&[f64]> = together.iter().map(|&j| columns[j]).collect();
+        let mut chosen = pick_outputs(outs, &together);
+        self.apply_unscaled(stat, &columns, &mut chosen);
+    }
+
+    fn apply_unscaled(&self, stat: Stat, columns: &[&[f64]], outs: &mut [&mut [f64]]) {
+        let mp = self.min_periods;
+        let grouped = match moment_output(stat) {
+            Some(output) => {
+                let grouped = columns.len() / LANES * LANES;
+                for (lanes, dest) in columns[..grouped].chunks(LANES).zip(outs.chunks_mut(LANES)) {
+                    let lanes = Columns(std::array::from_fn(|k| lanes[k]));
+                    let mut acc = Moments::<LANES>::new(output, mp);
+                    run(&lanes, &self.window, mp, &mut acc, |i, row| {
+                        dest.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
+                    });
+                }
+                grouped
+            }
+            None => 0,
+        };
+        for (x, out) in columns[grouped..].iter().zip(&mut outs[grouped..]) {
+            self.chunked(out, |window, rows, dest| {
+                run_stat(stat, window, mp, &x[rows], dest)
+            });
+        }
     }
 
     /// A pair statistic of (y, x) over one lane into `out`.
     pub fn apply_pair(&self, stat: PairStat, y: &[f64], x: &[f64], out: &mut [f64]) {
-        let (ey, ex) = (squaring_exponent(y), squaring_exponent(x));
-        if ey != 0 || ex != 0 {
-            // As in `apply`: exact power-of-two scaling keeps the products finite.
-            let ys: Vec<f64> = y.iter().map(|v| scale(*v, ey)).collect();
-            let xs: Vec<f64> = x.iter().map(|v| scale(*v, ex)).collect();
-            self.apply_pair_unscaled(stat, &ys, &xs, out);
-            let back = match stat {
-                PairStat::Cov { .. } => -(ey + ex),
-                PairStat::Corr => 0,
-                PairStat::Beta => ex - ey,
-            };
-            out.iter_mut().for_each(|v| *v = scale(*v, back));
-            return;
-        }
-        self.apply_pair_unscaled(stat, y, x, out)
+        self.apply_pair_columns(stat, &[y], &[x], &mut [out]);
     }
 
-    fn apply_pair_unscaled(&self, stat: PairStat, y: &[f64], x: &[f64], out: &mut [f64]) {
+    /// A pair statistic of each (`ys[j]`, `xs[j]`) into `outs[j]`, [`LANES`] pairs at a
+    /// time in lockstep.
+    pub fn apply_pair_columns(
+        &self,
+        stat: PairStat,
+        ys: &[&[f64]],
+        xs: &[&[f64]],
+        outs: &mut [&mut [f64]],
+    ) {
         let output = match stat {
             PairStat::Cov { ddof } => CoMomentOutput::Cov { ddof },
             PairStat::Corr => CoMomentOutput::Corr,
             PairStat::Beta => CoMomentOutput::Beta,
         };
-        self.chunked(out, |window, rows, dest| {
-            let lane = Pair {
-                y: &y[rows.clone()],
-                x: &x[rows],
+        let mut together = Vec::with_capacity(ys.len());
+        for (j, (y, x)) in ys.iter().zip(xs).enumerate() {
+            let (ey, ex) = (squaring_exponent(y), squaring_exponent(x));
+            if ey == 0 && ex == 0 {
+                together.push(j);
+                continue;
+            }
+            // As in `apply_columns`: exact power-of-two scaling keeps the products finite.
+            let scaled_y: Vec<f64> = y.iter().map(|v| scale(*v, ey)).collect();
+            let scaled_x: Vec<f64> = x.iter().map(|v| scale(*v, ex)).collect();
+            self.co_moments(output, &[&scaled_y], &[&scaled_x], &mut [&mut *outs[j]]);
+            let back = match stat {
+                PairStat::Cov { .. } => -(ey + ex),
+                PairStat::Corr => 0,
+                PairStat::Beta => ex - ey,
             };
-            run(
-                &lane,
-                window,
-                self.min_periods,
-                &mut CoMoments::new(output),
-                dest,
-            )
-        });
+            outs[j].iter_mut().for_each(|v| *v = scale(*v, back));
+        }
+        let (ys, xs): (Vec<&[f64]>, Vec<&[f64]>) = together.iter().map(|&j| (ys[j], xs[j])).unzip();
+        let mut chosen = pick_outputs(outs, &together);
+        self.co_moments(output, &ys, &xs, &mut chosen);
+    }
+
+    /// Co-moments of each (`ys[j]`, `xs[j]`) into `outs[j]`, data already in range.
+    fn co_moments(
+        &self,
+        output: CoMomentOutput,
+        ys: &[&[f64]],
+        xs: &[&[f64]],
+        outs: &mut [&mut [f64]],
+    ) {
+        let mp = self.min_periods;
+        let grouped = ys.len() / LANES * LANES;
+        let (group_outs, single_outs) = outs.split_at_mut(grouped);
+        for (g, dest) in group_outs.chunks_mut(LANES).enumerate() {
+            let lanes = PairColumns {
+                y: std::array::from_fn(|k| ys[g * LANES + k]),
+                x: std::array::from_fn(|k| xs[g * LANES + k]),
+            };
+            let mut acc = CoMoments::<LANES>::new(output, mp);
+            run(&lanes, &self.window, mp, &mut acc, |i, row| {
+                dest.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
+            });
+        }
+        for ((y, x), out) in ys[grouped..].iter().zip(&xs[grouped..]).zip(single_outs) {
+            self.chunked(out, |window, rows, dest| {
+                let (y, x) = (&y[rows.clone()], &x[rows]);
+                match Split::of(window, y.len()) {
+                    Some(split) => {
+                        let lanes = PairColumns {
+                            y: split.pieces.clone().map(|r| &y[r]),
+                            x: split.pieces.clone().map(|r| &x[r]),
+                        };
+                        split.run(&lanes, window, mp, &mut CoMoments::new(output, mp), dest);
+                    }
+                    None => {
+                        let lanes = PairColumns { y: [y], x: [x] };
+                        let mut acc = CoMoments::<1>::new(output, mp);
+                        run(&lanes, window, mp, &mut acc, |i, [v]| dest[i] = v);
+                    }
+                }
+            });
+        }
     }
 
     /// Run `fill(window, lane rows, output)` over the lane: whole, or for a long lane
@@ -248,8 +328,96 @@ impl<'a> RollingSpec<'a> {
     }
 }
 
-/// `stat` over one whole lane with the window engine.
+/// `stat`'s output if the moment accumulators compute it.
+fn moment_output(stat: Stat) -> Option<MomentOutput> {
+    match stat {
+        Stat::Sum => Some(MomentOutput::Sum),
+        Stat::Mean => Some(MomentOutput::Mean),
+        Stat::Var { ddof } => Some(MomentOutput::Var { ddof }),
+        Stat::Std { ddof } => Some(MomentOutput::Std { ddof }),
+        Stat::Zscore { ddof } => Some(MomentOutput::Zscore { ddof }),
+        _ => None,
+    }
+}
+
+/// The outputs at the (ascending) indices `chosen`.
+fn pick_outputs<'o>(outs: &'o mut [&mut [f64]], chosen: &[usize]) -> Vec<&'o mut [f64]> {
+    outs.iter_mut()
+        .enumerate()
+        .filter(|(j, _)| chosen.binary_search(j).is_ok())
+        .map(|(_, out)| &mut **out)
+        .collect()
+}
+
+/// A long lane cut into [`LANES`] pieces that run side by side, for the lockstep
+/// accumulators: piece k outputs the rows `keep[k]` and reads from `window - 1` rows
+/// earlier (the last piece from further back, so all pieces have one length). The
+/// cut depends only on the lane's length and window, so the bits of a result do
+/// not depend on the machine or thread count.
+struct Split {
+    /// Input rows of each piece.
+    pieces: [Range<usize>; LANES],
+    /// Output rows each piece writes.
+    keep: [Range<usize>; LANES],
+}
+
+impl Split {
+    /// The split of a lane of `len` rows, if the window is a short row count: each
+    /// piece re-reads `window - 1` rows, worth it only when that is a small share.
+    fn of(window: &Window, len: usize) -> Option<Split> {
+        let Window::Rows(w) = *window else {
+            return None;
+        };
+        let piece = len.div_ceil(LANES);
+        if piece < 8 * w {
+            return None;
+        }
+        let rows = piece + w - 1;
+        let keep: [Range<usize>; LANES] =
+            std::array::from_fn(|k| (k * piece).min(len)..((k + 1) * piece).min(len));
+        let pieces = std::array::from_fn(|k| {
+            let first = keep[k].start.saturating_sub(w - 1).min(len - rows);
+            first..first + rows
+        });
+        Some(Split { pieces, keep })
+    }
+
+    /// Run `acc` over the pieces of lane `lanes` and write what each piece keeps into
+    /// `out`. The pieces' rows go to a buffer first: one contiguous store per row in
+    /// the hot loop, the scatter after it.
+    fn run<L, A>(&self, lanes: &L, window: &Window, mp: usize, acc: &mut A, out: &mut [f64])
+    where
+        L: Lane<Row = [f64; LANES]>,
+        A: Accumulator<L>,
+    {
+        let mut rows = vec![[f64::NAN; LANES]; lanes.len()];
+        run(lanes, window, mp, acc, |r, row| rows[r] = row);
+        for (k, (piece, keep)) in self.pieces.iter().zip(&self.keep).enumerate() {
+            let kept = keep.start - piece.start..keep.end - piece.start;
+            for (dest, row) in out[keep.clone()].iter_mut().zip(&rows[kept]) {
+                *dest = row[k];
+            }
+        }
+    }
+}
+
+/// `stat` over one whole lane with the window engine; moments of a long lane with a
+/// short window run as a [`Split`] in lockstep.
 fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) {
+    if let Some(output) = moment_output(stat) {
+        match Split::of(window, x.len()) {
+            Some(split) => {
+                let lanes = Columns(split.pieces.clone().map(|r| &x[r]));
+                split.run(&lanes, window, mp, &mut Moments::new(output, mp), out);
+            }
+            None => {
+                let mut acc = Moments::<1>::new(output, mp);
+                run(&Columns([x]), window, mp, &mut acc, |i, [v]| out[i] = v);
+            }
+        }
+        return;
+    }
+    let emit = |i: usize, v: f64| out[i] = v;
     match stat {
         Stat::Count => {
             // Count is a sum of validity flags; no accumulator needed beyond the engine's.
@@ -257,56 +425,37 @@ fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) 
                 .iter()
                 .map(|v| if v.is_nan() { f64::NAN } else { 1.0 })
                 .collect();
-            let lane: &[f64] = &flags;
-            run(&lane, window, mp, &mut Moments::new(MomentOutput::Sum), out);
+            let mut acc = Moments::<1>::new(MomentOutput::Sum, mp);
+            run(&Columns([&flags]), window, mp, &mut acc, |i, [v]| {
+                out[i] = v
+            });
         }
-        Stat::Sum => run(&x, window, mp, &mut Moments::new(MomentOutput::Sum), out),
-        Stat::Mean => run(&x, window, mp, &mut Moments::new(MomentOutput::Mean), out),
-        Stat::Var { ddof } => run(
-            &x,
-            window,
-            mp,
-            &mut Moments::new(MomentOutput::Var { ddof }),
-            out,
-        ),
-        Stat::Std { ddof } => run(
-            &x,
-            window,
-            mp,
-            &mut Moments::new(MomentOutput::Std { ddof }),
-            out,
-        ),
-        Stat::Zscore { ddof } => run(
-            &x,
-            window,
-            mp,
-            &mut Moments::new(MomentOutput::Zscore { ddof }),
-            out,
-        ),
-        Stat::Min => run(&x, window, mp, &mut Extremum::new(Extreme::Min), out),
-        Stat::Max => run(&x, window, mp, &mut Extremum::new(Extreme::Max), out),
+        Stat::Min => run(&x, window, mp, &mut Extremum::new(Extreme::Min), emit),
+        Stat::Max => run(&x, window, mp, &mut Extremum::new(Extreme::Max), emit),
         Stat::Median => run(
             &x,
             window,
             mp,
             &mut OrderStats::new(OrderOutput::Median),
-            out,
+            emit,
         ),
         Stat::Quantile(q) => run(
             &x,
             window,
             mp,
             &mut OrderStats::new(OrderOutput::Quantile(q)),
-            out,
+            emit,
         ),
         Stat::PercentileRank => run(
             &x,
             window,
             mp,
             &mut OrderStats::new(OrderOutput::PercentileRank),
-            out,
+            emit,
         ),
-        Stat::Mad => run(&x, window, mp, &mut OrderStats::new(OrderOutput::Mad), out),
+        Stat::Mad => run(&x, window, mp, &mut OrderStats::new(OrderOutput::Mad), emit),
+        // Moments returned above.
+        Stat::Sum | Stat::Mean | Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. } => {}
     }
 }
 
@@ -456,12 +605,18 @@ fn reduce_lanes_unscaled(
     } else {
         MomentOutput::Sum
     };
-    let mut moments = LaneMoments::new(output, lanes);
+    // Every lane's moments, LANES lanes per accumulator in lockstep (the last group's
+    // lanes past `lanes` read NaN, which changes nothing).
+    let mut moments = vec![Moments::<LANES>::new(output, 0); lanes.div_ceil(LANES)];
     let mut counts = vec![0.0f64; lanes];
     // NaN, which f64::min/max skip.
     let (mut lows, mut highs) = (vec![f64::NAN; lanes], vec![f64::NAN; lanes]);
     for row in values.chunks_exact(lanes) {
-        moments.push_row(row);
+        for (g, group) in moments.iter_mut().enumerate() {
+            group.push_row(
+                lanes_of!(LANES, k => row.get(g * LANES + k).copied().unwrap_or(f64::NAN)),
+            );
+        }
         for (((count, low), high), &x) in counts.iter_mut().zip(&mut lows).zip(&mut highs).zip(row)
         {
             *count += f64::from(u8::from(!x.is_nan()));
@@ -506,16 +661,16 @@ fn reduce_lanes_unscaled(
                     .filter(|x| !x.is_nan()),
             );
         }
-        let (moments, count) = (moments.lane(i), counts[i] as usize);
+        let (moments, lane, count) = (&moments[i / LANES], i % LANES, counts[i] as usize);
         for (k, stat) in stats.iter().enumerate() {
             out[k * lanes + i] = match *stat {
                 Stat::Count => count as f64,
-                Stat::Sum => moments.evaluate(MomentOutput::Sum, count, newest),
-                Stat::Mean => moments.evaluate(MomentOutput::Mean, count, newest),
-                Stat::Var { ddof } => moments.evaluate(MomentOutput::Var { ddof }, count, newest),
-                Stat::Std { ddof } => moments.evaluate(MomentOutput::Std { ddof }, count, newest),
+                Stat::Sum => moments.evaluate(MomentOutput::Sum, lane, newest),
+                Stat::Mean => moments.evaluate(MomentOutput::Mean, lane, newest),
+                Stat::Var { ddof } => moments.evaluate(MomentOutput::Var { ddof }, lane, newest),
+                Stat::Std { ddof } => moments.evaluate(MomentOutput::Std { ddof }, lane, newest),
                 Stat::Zscore { ddof } => {
-                    moments.evaluate(MomentOutput::Zscore { ddof }, count, newest)
+                    moments.evaluate(MomentOutput::Zscore { ddof }, lane, newest)
                 }
                 Stat::Min => lows[i],
                 Stat::Max => highs[i],

@@ -7,29 +7,18 @@
 //! where fewer than `min_periods` observations are in the window.
 //!
 //! Three accumulators serve every statistic:
-//! - [`Moments`] / [`CoMoments`]: anchored, compensated sums (sum, mean, var, std,
-//!   zscore; cov, corr, beta);
+//! - [`Moments`](crate::kernels::moments::Moments) /
+//!   [`CoMoments`](crate::kernels::moments::CoMoments): anchored, compensated sums
+//!   (sum, mean, var, std, zscore; cov, corr, beta), `K` columns in lockstep;
 //! - [`Extremum`]: a monotonic deque (min, max), O(1) amortised per step;
 //! - [`OrderStats`]: a Fenwick tree over value ranks (median, quantile, MAD), O(log w)
 //!   per step, used for expanding windows too.
 //!
-//! Exactness, and why. Running sums of `x` lose everything when the data sit far
-//! from zero (`1e9 + noise`: `sum(x^2) - sum(x)^2/n` cancels ~18 digits) or after a
-//! level shift (a window that has left the old level still carries the rounding
-//! error of the big terms it subtracted). So moments are sums of `x - anchor`,
-//! where the anchor is a value of the window, re-chosen (the newest value, the sums
-//! rebuilt from the window itself) only when it has drifted from the window's data:
-//! when the centred part of the sum of squares, n·S2 - S1², falls below S1²/16. The
-//! cancellation in `S2 - S1²/n` then never costs more than ~33 ulps, while
-//! stationary data never pay for a rebuild; a level shift or a departing outlier
-//! triggers one. An emptied window forgets its anchor (see `Moments::pop`). The sums are
-//! compensated (TwoSum), so the terms a pop subtracts cancel exactly what their push
-//! added. A window of identical values is detected (as pandas does) and gives a
-//! variance of exactly 0 and a mean of exactly that value. Tests:
-//! `tests/test_rolling.py::test_std_offset_1e9`, `::test_level_shift_1e9`,
-//! `::test_constant_window_std_is_exactly_zero` and the unit tests below.
+//! A lane is one column ([`&[f64]`](Lane)) or `K` columns read row by row
+//! ([`Columns`], [`PairColumns`]), whose accumulators skip NaN per column.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use crate::kernels::KernelError;
 
@@ -129,20 +118,27 @@ impl Iterator for Starts<'_> {
     }
 }
 
-/// What the engine reads at each row: one value, or a pair for two-series statistics.
+/// What the engine reads at each row, and what it writes for it.
 pub trait Lane: Sync {
+    /// The values of one row.
     type Obs: Copy;
+    /// The outputs of one row; `EMPTY` where fewer than min_periods observations.
+    type Row: Copy;
+    const EMPTY: Self::Row;
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
     fn obs(&self, i: usize) -> Self::Obs;
-    /// An observation counts when nothing in it is NaN.
+    /// Whether a row counts towards the engine's count: for several columns, when
+    /// any of them does (their accumulators then count per column).
     fn counts(obs: Self::Obs) -> bool;
 }
 
 impl Lane for &[f64] {
     type Obs = f64;
+    type Row = f64;
+    const EMPTY: f64 = f64::NAN;
     fn len(&self) -> usize {
         <[f64]>::len(self)
     }
@@ -156,24 +152,102 @@ impl Lane for &[f64] {
     }
 }
 
-/// Two aligned series; a row counts only where both are non-NaN.
-pub struct Pair<'a> {
-    pub y: &'a [f64],
-    pub x: &'a [f64],
+/// Run `body` for each lane `k` of `lanes` (a const width), unrolled, with the
+/// body pasted per lane rather than called as a closure: a loop or call the compiler
+/// kept would hold the lanes' state in memory, indexed, instead of in (SIMD) registers.
+macro_rules! each_lane {
+    ($lanes:expr, $k:ident => $body:expr) => {
+        match $lanes {
+            1 => {
+                let $k = 0;
+                $body;
+            }
+            4 => {
+                {
+                    let $k = 0;
+                    $body;
+                }
+                {
+                    let $k = 1;
+                    $body;
+                }
+                {
+                    let $k = 2;
+                    $body;
+                }
+                {
+                    let $k = 3;
+                    $body;
+                }
+            }
+            lanes => {
+                for $k in 0..lanes {
+                    $body;
+                }
+            }
+        }
+    };
+}
+pub(crate) use each_lane;
+
+/// `[f(0), ..., f(K - 1)]` for an expression `f` of lane `k`, unrolled as [`each_lane`].
+macro_rules! lanes_of {
+    ($lanes:expr, $k:ident => $value:expr) => {{
+        let mut out = [0.0; $lanes];
+        $crate::kernels::window::each_lane!($lanes, $k => out[$k] = $value);
+        out
+    }};
+}
+pub(crate) use lanes_of;
+
+/// `K` columns of equal length read in lockstep, one value of each per row.
+pub struct Columns<'a, const K: usize>(pub [&'a [f64]; K]);
+
+impl<const K: usize> Lane for Columns<'_, K> {
+    type Obs = [f64; K];
+    type Row = [f64; K];
+    const EMPTY: [f64; K] = [f64::NAN; K];
+    fn len(&self) -> usize {
+        self.0.iter().map(|c| c.len()).min().unwrap_or(0)
+    }
+    #[inline(always)]
+    fn obs(&self, i: usize) -> [f64; K] {
+        lanes_of!(K, k => self.0[k][i])
+    }
+    #[inline(always)]
+    fn counts(obs: [f64; K]) -> bool {
+        obs.iter().any(|v| !v.is_nan())
+    }
 }
 
-impl Lane for Pair<'_> {
-    type Obs = (f64, f64);
+/// `K` pairs of aligned columns (y, x); a row counts in a pair where neither is NaN.
+pub struct PairColumns<'a, const K: usize> {
+    pub y: [&'a [f64]; K],
+    pub x: [&'a [f64]; K],
+}
+
+impl<const K: usize> Lane for PairColumns<'_, K> {
+    type Obs = ([f64; K], [f64; K]);
+    type Row = [f64; K];
+    const EMPTY: [f64; K] = [f64::NAN; K];
     fn len(&self) -> usize {
-        self.y.len().min(self.x.len())
+        self.y
+            .iter()
+            .chain(&self.x)
+            .map(|c| c.len())
+            .min()
+            .unwrap_or(0)
     }
-    #[inline]
-    fn obs(&self, i: usize) -> (f64, f64) {
-        (self.y[i], self.x[i])
+    #[inline(always)]
+    fn obs(&self, i: usize) -> Self::Obs {
+        (
+            lanes_of!(K, k => self.y[k][i]),
+            lanes_of!(K, k => self.x[k][i]),
+        )
     }
-    #[inline]
-    fn counts(obs: (f64, f64)) -> bool {
-        !obs.0.is_nan() && !obs.1.is_nan()
+    #[inline(always)]
+    fn counts((y, x): Self::Obs) -> bool {
+        y.iter().zip(&x).any(|(a, b)| !a.is_nan() && !b.is_nan())
     }
 }
 
@@ -202,26 +276,47 @@ pub trait Accumulator<L: Lane> {
         false
     }
     /// The statistic over the `count` observations in the window; `newest` is row i's.
-    fn value(&mut self, count: usize, newest: L::Obs) -> f64;
+    fn value(&mut self, count: usize, newest: L::Obs) -> L::Row;
+    /// The steady state of a window of `w` rows: for each row i of `rows`, drop row
+    /// i - w, add row i and emit row i's output, rebuilding as the accumulator sees
+    /// fit and applying `min_periods` itself. An accumulator that can do this faster
+    /// than row-by-row calls returns true; by default it declines (false) and the
+    /// engine steps as usual.
+    fn slide<E: FnMut(usize, L::Row)>(
+        &mut self,
+        _lane: &L,
+        _w: usize,
+        _rows: Range<usize>,
+        _emit: &mut E,
+    ) -> bool {
+        false
+    }
 }
 
-/// Run `acc` over every row of `lane`, writing one output per row into `out`.
+/// Run `acc` over every row of `lane`, handing each row's output to `emit(row, output)`.
 ///
-/// The window and `out.len() == lane.len()` must have been validated by the caller.
+/// The window must have been validated by the caller.
+#[inline(always)]
 pub fn run<L: Lane, A: Accumulator<L>>(
     lane: &L,
     window: &Window,
     min_periods: usize,
     acc: &mut A,
-    out: &mut [f64],
+    mut emit: impl FnMut(usize, L::Row),
 ) {
-    let len = lane.len().min(out.len());
+    let len = lane.len();
     let max_rows = window.max_rows(len).max(1);
     let period = acc.rebuild_every(max_rows).map(|p| p.max(1));
     let mut next_rebuild = 0;
     let mut oldest = 0; // first row not yet popped
     let mut count = 0;
     for (i, start) in window.starts(len).enumerate() {
+        if let Window::Rows(w) = *window {
+            // Past the first window each row drops one row and adds one.
+            if i >= w && period.is_none() && acc.slide(lane, w, i..len, &mut emit) {
+                return;
+            }
+        }
         let mut rebuild = period.is_some_and(|_| i >= next_rebuild);
         if !rebuild {
             for j in oldest..start {
@@ -245,597 +340,14 @@ pub fn run<L: Lane, A: Accumulator<L>>(
             acc.push(i, obs);
             count += 1;
         }
-        out[i] = if count >= min_periods {
-            acc.value(count, obs)
-        } else {
-            f64::NAN
-        };
-    }
-}
-
-/// A compensated sum: `sum + compensation` carries the low-order bits that plain
-/// addition drops, so adding a term and later adding its negation cancels
-/// exactly even when the running total is far larger than what remains.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CompensatedSum {
-    sum: f64,
-    compensation: f64,
-}
-
-impl CompensatedSum {
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        two_sum(&mut self.sum, &mut self.compensation, x);
-    }
-
-    #[inline]
-    pub fn total(&self) -> f64 {
-        self.sum + self.compensation
-    }
-}
-
-/// `sum += x`, the rounding error added to `compensation`: Knuth's TwoSum, the
-/// exact error of `sum + x` without the branch of Neumaier's form, which
-/// mispredicts on data of mixed magnitudes.
-#[inline]
-fn two_sum(sum: &mut f64, compensation: &mut f64, x: f64) {
-    let t = *sum + x;
-    let x_part = t - *sum;
-    let error = (*sum - (t - x_part)) + (x - x_part);
-    *compensation += error;
-    *sum = t;
-}
-
-/// How many of the newest observations are identical: a window whose count does not
-/// exceed it holds one repeated value (then variance is exactly 0, as in pandas).
-#[derive(Clone, Copy, Debug, Default)]
-struct Run {
-    value: f64,
-    len: usize,
-}
-
-impl Run {
-    #[inline]
-    fn push(&mut self, x: f64) {
-        // Bitwise equality would split 0.0 and -0.0; numeric equality is what matters.
-        if self.len > 0 && x == self.value {
-            self.len += 1;
-        } else {
-            self.value = x;
-            self.len = 1;
-        }
-    }
-
-    #[inline]
-    fn covers(&self, count: usize) -> bool {
-        count > 0 && self.len >= count
-    }
-}
-
-/// Whether an anchor has drifted from the `n` values it measures: their anchored sum
-/// `s1` and sum of squares `s2` satisfy 17·s1² > 16·n·s2, i.e. the squared distance
-/// from the anchor to their mean exceeds 16 times their variance (module docs).
-#[inline]
-fn drifted(n: usize, s1: f64, s2: f64) -> bool {
-    17.0 * s1 * s1 > 16.0 * n as f64 * s2
-}
-
-/// What a [`Moments`] accumulator reports.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum MomentOutput {
-    Sum,
-    Mean,
-    Var {
-        ddof: usize,
-    },
-    Std {
-        ddof: usize,
-    },
-    /// (x_i - mean) / std, the window including x_i.
-    Zscore {
-        ddof: usize,
-    },
-}
-
-/// Anchored, compensated first and second moments of one series (see module docs).
-/// Infinite values are counted apart so that they never poison the finite sums.
-#[derive(Clone, Debug)]
-pub struct Moments {
-    output: MomentOutput,
-    anchor: Option<f64>,
-    /// Set by a pop that left the anchor far from the window's data.
-    drifted: bool,
-    sum: CompensatedSum,
-    sum_sq: CompensatedSum,
-    finite: usize,
-    pos_inf: usize,
-    neg_inf: usize,
-    run: Run,
-}
-
-impl Moments {
-    pub fn new(output: MomentOutput) -> Self {
-        Moments {
-            output,
-            anchor: None,
-            drifted: false,
-            sum: CompensatedSum::default(),
-            sum_sq: CompensatedSum::default(),
-            finite: 0,
-            pos_inf: 0,
-            neg_inf: 0,
-            run: Run::default(),
-        }
-    }
-
-    #[inline]
-    fn add(&mut self, x: f64, sign: f64) {
-        if x.is_finite() {
-            let anchor = *self.anchor.get_or_insert(x);
-            let d = x - anchor;
-            self.sum.add(sign * d);
-            // Sums and means need no squares: half the work on their hot path.
-            if !matches!(self.output, MomentOutput::Sum | MomentOutput::Mean) {
-                self.sum_sq.add(sign * d * d);
-            }
-            if sign > 0.0 {
-                self.finite += 1;
+        emit(
+            i,
+            if count >= min_periods {
+                acc.value(count, obs)
             } else {
-                self.finite -= 1;
-            }
-        } else {
-            let counter = if x > 0.0 {
-                &mut self.pos_inf
-            } else {
-                &mut self.neg_inf
-            };
-            if sign > 0.0 {
-                *counter += 1;
-            } else {
-                *counter -= 1;
-            }
-        }
-    }
-
-    /// Sum of the window, NaN when it holds both +inf and -inf.
-    fn window_sum(&self, count: usize) -> f64 {
-        match (self.pos_inf > 0, self.neg_inf > 0) {
-            (true, true) => f64::NAN,
-            (true, false) => f64::INFINITY,
-            (false, true) => f64::NEG_INFINITY,
-            _ if self.run.covers(count) => self.run.value * count as f64,
-            _ => self
-                .anchor
-                .map_or(0.0, |a| a * self.finite as f64 + self.sum.total()),
-        }
-    }
-
-    /// (mean - anchor), the centre in anchored units; finite windows only.
-    fn centred_mean(&self) -> f64 {
-        self.sum.total() / self.finite as f64
-    }
-
-    fn mean(&self, count: usize) -> f64 {
-        if count == 0 {
-            return f64::NAN;
-        }
-        if self.pos_inf + self.neg_inf > 0 {
-            return self.window_sum(count);
-        }
-        if self.run.covers(count) {
-            return self.run.value;
-        }
-        self.anchor.map_or(f64::NAN, |a| a + self.centred_mean())
-    }
-
-    fn var(&self, count: usize, ddof: usize) -> f64 {
-        if count <= ddof || self.pos_inf + self.neg_inf > 0 {
-            return f64::NAN;
-        }
-        if self.run.covers(count) {
-            return 0.0;
-        }
-        let n = count as f64;
-        let s = self.sum.total();
-        let centred_sq = self.sum_sq.total() - s * s / n;
-        (centred_sq / (n - ddof as f64)).max(0.0)
-    }
-}
-
-impl<L: Lane<Obs = f64>> Accumulator<L> for Moments {
-    fn rebuild_every(&self, _max_rows: usize) -> Option<usize> {
-        None
-    }
-
-    fn reset(&mut self, lane: &L, start: usize, now: usize, _end: usize) {
-        *self = Moments::new(self.output);
-        // Anchor on the newest finite value of the window (none: the next pushed).
-        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
-            .rev()
-            .map(|j| lane.obs(j))
-            .find(|x| x.is_finite());
-        self.load(lane, start, now);
-    }
-
-    #[inline]
-    fn push(&mut self, _row: usize, x: f64) {
-        self.add(x, 1.0);
-        self.run.push(x);
-    }
-
-    #[inline]
-    fn pop(&mut self, _row: usize, x: f64) {
-        self.add(x, -1.0);
-        if self.finite == 0 {
-            // An empty window measures the next values from the next value.
-            self.anchor = None;
-            self.sum = CompensatedSum::default();
-            self.sum_sq = CompensatedSum::default();
-        } else if !matches!(self.output, MomentOutput::Sum | MomentOutput::Mean) {
-            self.drifted = drifted(self.finite, self.sum.total(), self.sum_sq.total());
-        }
-    }
-
-    fn wants_rebuild(&self) -> bool {
-        self.drifted
-    }
-
-    fn value(&mut self, count: usize, newest: f64) -> f64 {
-        self.evaluate(self.output, count, newest)
-    }
-}
-
-impl Moments {
-    /// `output` over the `count` observations pushed, `newest` being the last row's.
-    pub fn evaluate(&self, output: MomentOutput, count: usize, newest: f64) -> f64 {
-        match output {
-            MomentOutput::Sum => self.window_sum(count),
-            MomentOutput::Mean => self.mean(count),
-            MomentOutput::Var { ddof } => self.var(count, ddof),
-            MomentOutput::Std { ddof } => self.var(count, ddof).sqrt(),
-            MomentOutput::Zscore { ddof } => {
-                let std = self.var(count, ddof).sqrt();
-                if !newest.is_finite() || std.is_nan() || std <= 0.0 {
-                    return f64::NAN;
-                }
-                // Centre in anchored units so a 1e9 offset costs no digits.
-                let anchor = self.anchor.unwrap_or(0.0);
-                ((newest - anchor) - self.centred_mean()) / std
-            }
-        }
-    }
-}
-
-/// Lanes per [`LaneGroup`]: the width the compiler turns into vector instructions.
-const GROUP: usize = 4;
-
-/// The state of [`GROUP`] lanes of [`LaneMoments`], field by field, so each line of
-/// the push is one operation over the group.
-#[derive(Clone, Copy, Debug)]
-struct LaneGroup {
-    /// NaN until the lane's first finite value.
-    anchor: [f64; GROUP],
-    sum: [f64; GROUP],
-    sum_compensation: [f64; GROUP],
-    sum_sq: [f64; GROUP],
-    sum_sq_compensation: [f64; GROUP],
-    // Counts as f64 (exact below 2^53) so the whole group is one vector type.
-    finite: [f64; GROUP],
-    pos_inf: [f64; GROUP],
-    neg_inf: [f64; GROUP],
-    run_value: [f64; GROUP],
-    run_len: [f64; GROUP],
-}
-
-impl LaneGroup {
-    /// Push `x[j]` to lane `j`, each line one operation over the group, without
-    /// branches: a value that does not count adds an exact zero.
-    #[inline(always)]
-    // Index loops over the parallel arrays are what the compiler vectorises.
-    #[allow(clippy::needless_range_loop)]
-    fn push(&mut self, x: [f64; GROUP], squares: bool) {
-        let is_finite = x.map(f64::is_finite);
-        // Moments::add: the first finite value anchors, then d = x - anchor.
-        self.anchor = std::array::from_fn(|j| {
-            if self.anchor[j].is_nan() && is_finite[j] {
-                x[j]
-            } else {
-                self.anchor[j]
-            }
-        });
-        let d: [f64; GROUP] = std::array::from_fn(|j| {
-            if is_finite[j] {
-                x[j] - self.anchor[j]
-            } else {
-                0.0
-            }
-        });
-        for j in 0..GROUP {
-            two_sum(&mut self.sum[j], &mut self.sum_compensation[j], d[j]);
-        }
-        if squares {
-            for j in 0..GROUP {
-                two_sum(
-                    &mut self.sum_sq[j],
-                    &mut self.sum_sq_compensation[j],
-                    d[j] * d[j],
-                );
-            }
-        }
-        let one_if = |c: bool| if c { 1.0 } else { 0.0 };
-        for j in 0..GROUP {
-            self.finite[j] += one_if(is_finite[j]);
-            self.pos_inf[j] += one_if(x[j] == f64::INFINITY);
-            self.neg_inf[j] += one_if(x[j] == f64::NEG_INFINITY);
-        }
-        // Run::push, for every value that is not NaN
-        for j in 0..GROUP {
-            let pushed = !x[j].is_nan();
-            let same = self.run_len[j] > 0.0 && x[j] == self.run_value[j];
-            let restart = pushed && !same;
-            self.run_len[j] = if restart {
-                1.0
-            } else {
-                self.run_len[j] + one_if(pushed)
-            };
-            self.run_value[j] = if restart { x[j] } else { self.run_value[j] };
-        }
-    }
-}
-
-/// The [`Moments`] of many full samples at once, one per lane, fed a row of
-/// observations (one per lane) at a time, never popped. Lanes are stored in groups
-/// of [`GROUP`] and a row is pushed without branches, so one instruction updates a
-/// group where [`Moments`] would update one lane and wait on its sums. Each lane's
-/// sums are bit for bit those a [`Moments`] gets from the same pushes (a skipped
-/// value adds an exact zero), and [`LaneMoments::lane`] hands them to
-/// [`Moments::evaluate`].
-#[derive(Clone, Debug)]
-pub struct LaneMoments {
-    output: MomentOutput,
-    lanes: usize,
-    groups: Vec<LaneGroup>,
-}
-
-impl LaneMoments {
-    pub fn new(output: MomentOutput, lanes: usize) -> Self {
-        let empty = LaneGroup {
-            anchor: [f64::NAN; GROUP],
-            sum: [0.0; GROUP],
-            sum_compensation: [0.0; GROUP],
-            sum_sq: [0.0; GROUP],
-            sum_sq_compensation: [0.0; GROUP],
-            finite: [0.0; GROUP],
-            pos_inf: [0.0; GROUP],
-            neg_inf: [0.0; GROUP],
-            run_value: [0.0; GROUP],
-            run_len: [0.0; GROUP],
-        };
-        LaneMoments {
-            output,
-            lanes,
-            groups: vec![empty; lanes.div_ceil(GROUP)],
-        }
-    }
-
-    /// Push `row[i]` to lane `i` (`row` has one value per lane); NaN is skipped, as
-    /// the window engine never pushes it.
-    pub fn push_row(&mut self, row: &[f64]) {
-        let squares = !matches!(self.output, MomentOutput::Sum | MomentOutput::Mean);
-        let row = &row[..self.lanes];
-        let full = row.len() / GROUP;
-        for (g, values) in self.groups.iter_mut().zip(row.chunks_exact(GROUP)) {
-            let x: [f64; GROUP] = std::array::from_fn(|j| values[j]);
-            g.push(x, squares);
-        }
-        if let Some(g) = self.groups.get_mut(full) {
-            // the last group's missing lanes see NaN: nothing is pushed to them
-            let tail = &row[full * GROUP..];
-            g.push(
-                std::array::from_fn(|j| tail.get(j).copied().unwrap_or(f64::NAN)),
-                squares,
-            );
-        }
-    }
-
-    /// Lane `i`'s accumulator, for [`Moments::evaluate`].
-    pub fn lane(&self, i: usize) -> Moments {
-        let (g, j) = (&self.groups[i / GROUP], i % GROUP);
-        let anchor = g.anchor[j];
-        Moments {
-            output: self.output,
-            anchor: (!anchor.is_nan()).then_some(anchor),
-            drifted: false,
-            sum: CompensatedSum {
-                sum: g.sum[j],
-                compensation: g.sum_compensation[j],
+                L::EMPTY
             },
-            sum_sq: CompensatedSum {
-                sum: g.sum_sq[j],
-                compensation: g.sum_sq_compensation[j],
-            },
-            finite: g.finite[j] as usize,
-            pos_inf: g.pos_inf[j] as usize,
-            neg_inf: g.neg_inf[j] as usize,
-            run: Run {
-                value: g.run_value[j],
-                len: g.run_len[j] as usize,
-            },
-        }
-    }
-}
-
-/// What a [`CoMoments`] accumulator reports.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum CoMomentOutput {
-    Cov {
-        ddof: usize,
-    },
-    Corr,
-    /// Slope of y on x: cov(y, x) / var(x).
-    Beta,
-}
-
-/// Anchored, compensated co-moments of a pair (y, x): the two-series sibling of
-/// [`Moments`], with the same anchoring and constant-window rules per series.
-#[derive(Clone, Debug)]
-pub struct CoMoments {
-    output: CoMomentOutput,
-    anchor: Option<(f64, f64)>,
-    finite: usize,
-    drifted: bool,
-    sum_y: CompensatedSum,
-    sum_x: CompensatedSum,
-    sum_yy: CompensatedSum,
-    sum_xx: CompensatedSum,
-    sum_xy: CompensatedSum,
-    infinite: usize,
-    run_y: Run,
-    run_x: Run,
-}
-
-impl CoMoments {
-    pub fn new(output: CoMomentOutput) -> Self {
-        CoMoments {
-            output,
-            anchor: None,
-            finite: 0,
-            drifted: false,
-            sum_y: CompensatedSum::default(),
-            sum_x: CompensatedSum::default(),
-            sum_yy: CompensatedSum::default(),
-            sum_xx: CompensatedSum::default(),
-            sum_xy: CompensatedSum::default(),
-            infinite: 0,
-            run_y: Run::default(),
-            run_x: Run::default(),
-        }
-    }
-
-    #[inline]
-    fn add(&mut self, (y, x): (f64, f64), sign: f64) {
-        if !(y.is_finite() && x.is_finite()) {
-            if sign > 0.0 {
-                self.infinite += 1;
-            } else {
-                self.infinite -= 1;
-            }
-            return;
-        }
-        let (ay, ax) = *self.anchor.get_or_insert((y, x));
-        if sign > 0.0 {
-            self.finite += 1;
-        } else {
-            self.finite -= 1;
-        }
-        let (dy, dx) = (y - ay, x - ax);
-        self.sum_y.add(sign * dy);
-        self.sum_x.add(sign * dx);
-        self.sum_yy.add(sign * dy * dy);
-        self.sum_xx.add(sign * dx * dx);
-        self.sum_xy.add(sign * dx * dy);
-    }
-
-    /// Centred sums of squares and cross-products (yy, xx, xy) over `count` pairs.
-    fn centred(&self, count: usize) -> (f64, f64, f64) {
-        let n = count as f64;
-        let (sy, sx) = (self.sum_y.total(), self.sum_x.total());
-        let yy = if self.run_y.covers(count) {
-            0.0
-        } else {
-            (self.sum_yy.total() - sy * sy / n).max(0.0)
-        };
-        let xx = if self.run_x.covers(count) {
-            0.0
-        } else {
-            (self.sum_xx.total() - sx * sx / n).max(0.0)
-        };
-        let xy = if yy == 0.0 || xx == 0.0 {
-            0.0
-        } else {
-            self.sum_xy.total() - sx * sy / n
-        };
-        (yy, xx, xy)
-    }
-}
-
-impl<'a> Accumulator<Pair<'a>> for CoMoments {
-    fn rebuild_every(&self, _max_rows: usize) -> Option<usize> {
-        None
-    }
-
-    fn reset(&mut self, lane: &Pair<'a>, start: usize, now: usize, _end: usize) {
-        *self = CoMoments::new(self.output);
-        self.anchor = (start..=now.min(lane.len().saturating_sub(1)))
-            .rev()
-            .map(|j| lane.obs(j))
-            .find(|(y, x)| y.is_finite() && x.is_finite());
-        self.load(lane, start, now);
-    }
-
-    #[inline]
-    fn push(&mut self, _row: usize, obs: (f64, f64)) {
-        self.add(obs, 1.0);
-        self.run_y.push(obs.0);
-        self.run_x.push(obs.1);
-    }
-
-    #[inline]
-    fn pop(&mut self, _row: usize, obs: (f64, f64)) {
-        self.add(obs, -1.0);
-        if self.finite == 0 {
-            *self = CoMoments {
-                run_y: self.run_y,
-                run_x: self.run_x,
-                infinite: self.infinite,
-                ..CoMoments::new(self.output)
-            };
-        } else {
-            self.drifted = drifted(self.finite, self.sum_y.total(), self.sum_yy.total())
-                || drifted(self.finite, self.sum_x.total(), self.sum_xx.total());
-        }
-    }
-
-    fn wants_rebuild(&self) -> bool {
-        self.drifted
-    }
-
-    fn value(&mut self, count: usize, _newest: (f64, f64)) -> f64 {
-        if count == 0 || self.infinite > 0 {
-            return f64::NAN;
-        }
-        let (yy, xx, xy) = self.centred(count);
-        match self.output {
-            CoMomentOutput::Cov { ddof } => {
-                if count <= ddof {
-                    f64::NAN
-                } else {
-                    xy / (count - ddof) as f64
-                }
-            }
-            CoMomentOutput::Corr => {
-                if count < 2 || yy == 0.0 || xx == 0.0 {
-                    f64::NAN
-                } else {
-                    // One root of the product rounds once (a perfect fit gives exactly 1); two
-                    // roots only where the product would under- or overflow.
-                    let product = yy * xx;
-                    let norm = if product.is_normal() {
-                        product.sqrt()
-                    } else {
-                        yy.sqrt() * xx.sqrt()
-                    };
-                    (xy / norm).clamp(-1.0, 1.0)
-                }
-            }
-            CoMomentOutput::Beta => {
-                if count < 2 || xx == 0.0 {
-                    f64::NAN
-                } else {
-                    xy / xx
-                }
-            }
-        }
+        );
     }
 }
 
@@ -863,7 +375,7 @@ impl Extremum {
     }
 }
 
-impl<L: Lane<Obs = f64>> Accumulator<L> for Extremum {
+impl<L: Lane<Obs = f64, Row = f64>> Accumulator<L> for Extremum {
     fn rebuild_every(&self, _max_rows: usize) -> Option<usize> {
         None
     }
@@ -1225,7 +737,7 @@ impl OrderStats {
     }
 }
 
-impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
+impl<L: Lane<Obs = f64, Row = f64>> Accumulator<L> for OrderStats {
     fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
         Some(max_rows)
     }
@@ -1370,7 +882,7 @@ mod tests {
     ) -> Vec<f64> {
         let lane: &[f64] = x;
         let mut out = vec![0.0; x.len()];
-        run(&lane, &Window::Rows(w), mp, &mut acc, &mut out);
+        run(&lane, &Window::Rows(w), mp, &mut acc, |i, v| out[i] = v);
         out
     }
 
@@ -1379,65 +891,6 @@ mod tests {
             && a.iter()
                 .zip(b)
                 .all(|(x, y)| (x.is_nan() && y.is_nan()) || x == y)
-    }
-
-    #[test]
-    fn sum_and_mean_skip_nan_and_respect_min_periods() {
-        static X: [f64; 5] = [1.0, f64::NAN, 3.0, 4.0, f64::NAN];
-        let sums = run_rows(&X, 2, 1, Moments::new(MomentOutput::Sum));
-        assert!(same(&sums, &[1.0, 1.0, 3.0, 7.0, 4.0]));
-        let means = run_rows(&X, 2, 2, Moments::new(MomentOutput::Mean));
-        assert!(same(&means, &[f64::NAN, f64::NAN, f64::NAN, 3.5, f64::NAN]));
-    }
-
-    #[test]
-    fn sum_of_empty_window_is_zero_with_min_periods_zero() {
-        static X: [f64; 3] = [f64::NAN, f64::NAN, 2.0];
-        let sums = run_rows(&X, 2, 0, Moments::new(MomentOutput::Sum));
-        assert!(same(&sums, &[0.0, 0.0, 2.0]));
-    }
-
-    #[test]
-    fn constant_window_has_exactly_zero_variance_after_a_shift() {
-        static X: [f64; 8] = [1e9 + 0.1, 3.7, 1e9, 0.3, 0.3, 0.3, 0.3, 0.3];
-        let var = run_rows(&X, 3, 3, Moments::new(MomentOutput::Var { ddof: 1 }));
-        assert_eq!(&var[5..], &[0.0, 0.0, 0.0]);
-        let mean = run_rows(&X, 3, 3, Moments::new(MomentOutput::Mean));
-        assert_eq!(&mean[5..], &[0.3, 0.3, 0.3]);
-    }
-
-    #[test]
-    fn variance_with_a_1e9_offset_matches_two_pass() {
-        let base: Vec<f64> = (0..500).map(|i| ((i * 7919) % 113) as f64 / 10.0).collect();
-        let shifted: Vec<f64> = base.iter().map(|v| v + 1e9).collect();
-        let lane: &[f64] = &shifted;
-        let mut out = vec![0.0; shifted.len()];
-        run(
-            &lane,
-            &Window::Rows(20),
-            20,
-            &mut Moments::new(MomentOutput::Var { ddof: 1 }),
-            &mut out,
-        );
-        for i in 19..shifted.len() {
-            let w = &shifted[i - 19..=i];
-            let m = w.iter().sum::<f64>() / 20.0;
-            let two_pass = w.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 19.0;
-            assert!(
-                (out[i] - two_pass).abs() <= 1e-9 * two_pass,
-                "row {i}: {} vs {two_pass}",
-                out[i]
-            );
-        }
-    }
-
-    #[test]
-    fn infinities_are_counted_apart() {
-        static X: [f64; 4] = [1.0, f64::INFINITY, 2.0, 3.0];
-        let sums = run_rows(&X, 2, 1, Moments::new(MomentOutput::Sum));
-        assert!(same(&sums, &[1.0, f64::INFINITY, f64::INFINITY, 5.0]));
-        let var = run_rows(&X, 2, 1, Moments::new(MomentOutput::Var { ddof: 1 }));
-        assert!(var[1].is_nan() && var[2].is_nan() && var[3] == 0.5);
     }
 
     #[test]
@@ -1463,7 +916,7 @@ mod tests {
                     &Window::Rows(w),
                     1,
                     &mut OrderStats::new(OrderOutput::Quantile(q)),
-                    &mut out,
+                    |i, v| out[i] = v,
                 );
                 for i in 0..x.len() {
                     let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i].to_vec();
@@ -1510,7 +963,7 @@ mod tests {
                 &Window::Rows(w),
                 1,
                 &mut OrderStats::new(OrderOutput::Mad),
-                &mut out,
+                |i, v| out[i] = v,
             );
             for i in 0..x.len() {
                 let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i]
@@ -1537,28 +990,6 @@ mod tests {
     }
 
     #[test]
-    fn duration_windows_drop_rows_at_or_before_t_minus_span() {
-        let times = [0i64, 1, 2, 5, 6, 10];
-        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let lane: &[f64] = &x;
-        let mut out = vec![0.0; 6];
-        let window = Window::Span {
-            times: &times,
-            span: 3,
-        };
-        window.validate(6).unwrap();
-        run(
-            &lane,
-            &window,
-            1,
-            &mut Moments::new(MomentOutput::Sum),
-            &mut out,
-        );
-        assert_eq!(out, vec![1.0, 3.0, 6.0, 4.0, 9.0, 6.0]);
-        assert_eq!(window.max_rows(6), 3);
-    }
-
-    #[test]
     fn bad_windows_are_errors_that_name_the_argument() {
         assert!(Window::Rows(0)
             .validate(3)
@@ -1573,29 +1004,5 @@ mod tests {
         .validate(2)
         .unwrap_err();
         assert!(err.to_string().starts_with("times:"));
-    }
-
-    #[test]
-    fn pair_statistics_skip_rows_where_either_is_nan() {
-        let y = [1.0, 2.0, f64::NAN, 4.0, 5.0];
-        let x = [2.0, 4.0, 6.0, f64::NAN, 10.0];
-        let lane = Pair { y: &y, x: &x };
-        let mut out = vec![0.0; 5];
-        run(
-            &lane,
-            &Window::Rows(5),
-            2,
-            &mut CoMoments::new(CoMomentOutput::Beta),
-            &mut out,
-        );
-        assert!(same(&out, &[f64::NAN, 0.5, 0.5, 0.5, 0.5]));
-        run(
-            &lane,
-            &Window::Rows(5),
-            2,
-            &mut CoMoments::new(CoMomentOutput::Corr),
-            &mut out,
-        );
-        assert!((out[4] - 1.0).abs() < 1e-15);
     }
 }

@@ -15,7 +15,7 @@ use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::ThreadPool;
 
-use crate::kernels::panel::map_columns;
+use crate::kernels::panel::map_column_groups;
 use crate::kernels::window::Window;
 
 /// The first batch of a 2-D call holds about this many cells; later batches are
@@ -234,13 +234,30 @@ pub fn map_values<'py, F>(py: Python<'py>, x: Values<'py>, kernel: F) -> PyResul
 where
     F: Fn(&[f64], &mut [f64]) + Sync,
 {
+    map_value_groups(py, x, |columns, outs| {
+        for (column, out) in columns.iter().zip(outs.iter_mut()) {
+            kernel(column, out)
+        }
+    })
+}
+
+/// [`map_values`] for kernels that take several columns at once (a 1-D array is a
+/// group of one).
+pub fn map_value_groups<'py, F>(
+    py: Python<'py>,
+    x: Values<'py>,
+    kernel: F,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Fn(&[&[f64]], &mut [&mut [f64]]) + Sync,
+{
     Ok(match x {
         Values::Lane(x) => {
             let values = try_lane("x", &x)?;
-            fill_1d(py, values.len(), |out| kernel(&values, out))?.into_any()
+            fill_1d(py, values.len(), |out| kernel(&[&values], &mut [out]))?.into_any()
         }
         Values::Panel(x) => fill_2d(py, x.as_array(), |_, columns, out| {
-            map_columns(columns, out, &kernel)
+            map_column_groups(columns, None, out, |columns, _, outs| kernel(columns, outs))
         })?
         .into_any(),
     })

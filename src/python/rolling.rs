@@ -8,9 +8,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::common::{
-    fill_1d, fill_2d, map_values, non_negative, times_vec, try_lane, window_of, Values,
+    fill_1d, fill_2d, map_value_groups, non_negative, times_vec, try_lane, window_of, Values,
 };
-use crate::kernels::panel::{map_column_pairs, XLanes};
+use crate::kernels::panel::{map_column_groups, XLanes};
 use crate::kernels::rolling::{PairStat, RollingSpec, Stat};
 use crate::kernels::window::Window;
 
@@ -47,7 +47,9 @@ fn rolling<'py>(
     let times = times_vec(times);
     let x = Values::extract("x", x)?;
     let spec = spec(window, times.as_deref(), min_periods, x.rows())?;
-    map_values(py, x, |lane, out| spec.apply(stat, lane, out))
+    map_value_groups(py, x, |columns, outs| {
+        spec.apply_columns(stat, columns, outs)
+    })
 }
 
 /// Rolling cov/corr/beta of `y` with `x`: two 1-D arrays, or each column of a 2-D
@@ -81,11 +83,11 @@ fn rolling_pair<'py>(
         (Values::Panel(y), Values::Lane(x)) => {
             let x_view = x.as_array();
             fill_2d(py, y.as_array(), |_, columns, out| {
-                map_column_pairs(
+                map_column_groups(
                     columns,
                     Some(XLanes::Shared(x_view)),
                     out,
-                    |yl, xl, dest| spec.apply_pair(stat, yl, xl, dest),
+                    |ys, xs, outs| spec.apply_pair_columns(stat, ys, xs, outs),
                 )
             })?
             .into_any()
@@ -101,11 +103,11 @@ fn rolling_pair<'py>(
             let x_view = x.as_array();
             fill_2d(py, y.as_array(), |first, columns, out| {
                 let x_columns = x_view.slice(ndarray::s![.., first..first + columns.ncols()]);
-                map_column_pairs(
+                map_column_groups(
                     columns,
                     Some(XLanes::PerColumn(x_columns)),
                     out,
-                    |yl, xl, dest| spec.apply_pair(stat, yl, xl, dest),
+                    |ys, xs, outs| spec.apply_pair_columns(stat, ys, xs, outs),
                 )
             })?
             .into_any()
