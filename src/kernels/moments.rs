@@ -36,12 +36,16 @@ use std::ops::Range;
 struct CompensatedSums<const K: usize> {
     sum: [f64; K],
     compensation: [f64; K],
+    /// The largest term `add_square` has added since the lane was cleared: the
+    /// scale of the rounding that cancelled terms leave behind (see [`drifted`]).
+    peak: [f64; K],
 }
 
 impl<const K: usize> CompensatedSums<K> {
     const ZERO: Self = CompensatedSums {
         sum: [0.0; K],
         compensation: [0.0; K],
+        peak: [0.0; K],
     };
 
     #[inline(always)]
@@ -57,6 +61,13 @@ impl<const K: usize> CompensatedSums<K> {
         self.sum[k] = t;
     }
 
+    /// [`add`](Self::add) a square (negative when removed), keeping the peak.
+    #[inline(always)]
+    fn add_square(&mut self, k: usize, x: f64) {
+        self.add(k, x);
+        self.peak[k] = self.peak[k].max(x);
+    }
+
     #[inline(always)]
     fn total(&self, k: usize) -> f64 {
         self.sum[k] + self.compensation[k]
@@ -67,12 +78,14 @@ impl<const K: usize> CompensatedSums<K> {
     fn clear_if(&mut self, k: usize, empty: bool) {
         self.sum[k] = if empty { 0.0 } else { self.sum[k] };
         self.compensation[k] = if empty { 0.0 } else { self.compensation[k] };
+        self.peak[k] = if empty { 0.0 } else { self.peak[k] };
     }
 
     #[inline(always)]
     fn clear(&mut self, k: usize) {
         self.sum[k] = 0.0;
         self.compensation[k] = 0.0;
+        self.peak[k] = 0.0;
     }
 }
 
@@ -108,12 +121,20 @@ impl<const K: usize> Runs<K> {
     }
 }
 
-/// Whether an anchor has drifted from the `n` values it measures: their anchored sum
-/// `s1` and sum of squares `s2` satisfy 17·s1² > 16·n·s2, i.e. the squared distance
-/// from the anchor to their mean exceeds 16 times their variance (module docs).
+/// How far a window's sum of squares may fall below the largest square added since
+/// its last rebuild: compensated sums leave about 2^-100 of the terms they cancel,
+/// so below 2^-60 of them the window's own spread would no longer be exact.
+const COLLAPSE: f64 = 1.0 / (1u64 << 60) as f64;
+
+/// Whether a window's sums must be rebuilt: the anchor has drifted from the `n`
+/// values it measures (their anchored sum `s1` and sum of squares `s2` satisfy
+/// 17·s1² > 16·n·s2, i.e. the squared distance from the anchor to their mean exceeds
+/// 16 times their variance; module docs), or `s2` has collapsed far below `peak`,
+/// the largest square added since the last rebuild (values far larger than the
+/// window's have left it, e.g. 1e5 leaving a window of 1e-45 and 0).
 #[inline(always)]
-fn drifted(n: f64, s1: f64, s2: f64) -> bool {
-    17.0 * s1 * s1 > 16.0 * n * s2
+fn drifted(n: f64, s1: f64, s2: f64, peak: f64) -> bool {
+    (17.0 * s1 * s1 > 16.0 * n * s2) | (s2 < peak * COLLAPSE)
 }
 
 /// What a [`Moments`] accumulator reports.
@@ -188,7 +209,7 @@ impl<const K: usize> Moments<K> {
         let signed = sign * d;
         self.sum.add(k, signed);
         if squares {
-            self.sum_sq.add(k, signed * d);
+            self.sum_sq.add_square(k, signed * d);
         }
         self.finite[k] += if finite { sign } else { 0.0 };
         self.pos_inf[k] += if x == f64::INFINITY { sign } else { 0.0 };
@@ -221,7 +242,12 @@ impl<const K: usize> Moments<K> {
         self.sum.clear_if(k, empty);
         if squares {
             self.sum_sq.clear_if(k, empty);
-            let drift = drifted(self.finite[k], self.sum.total(k), self.sum_sq.total(k));
+            let drift = drifted(
+                self.finite[k],
+                self.sum.total(k),
+                self.sum_sq.total(k),
+                self.sum_sq.peak[k],
+            );
             let measured = !empty & !x.is_nan();
             self.drifted[k] = if measured { drift } else { self.drifted[k] };
         }
@@ -411,14 +437,19 @@ impl<const K: usize> Moments<K> {
                 let signed = -d;
                 sum.add(k, signed);
                 if SQUARES {
-                    sum_sq.add(k, signed * d);
+                    sum_sq.add_square(k, signed * d);
                 }
             }
             if SQUARES {
                 // Measured, as `pop_lane` does, on the window without the leaving value.
                 let mut drift = [false; K];
                 for k in 0..K {
-                    drift[k] = drifted(finite[k] - 1.0, sum.total(k), sum_sq.total(k));
+                    drift[k] = drifted(
+                        finite[k] - 1.0,
+                        sum.total(k),
+                        sum_sq.total(k),
+                        sum_sq.peak[k],
+                    );
                 }
                 if drift.contains(&true) {
                     (self.anchor, self.sum, self.sum_sq, self.run) = (anchor, sum, sum_sq, run);
@@ -437,7 +468,7 @@ impl<const K: usize> Moments<K> {
                 let d = x - anchor[k];
                 sum.add(k, d);
                 if SQUARES {
-                    sum_sq.add(k, d * d);
+                    sum_sq.add_square(k, d * d);
                 }
                 run.push(k, x, true);
                 let value = finite_value(
@@ -616,8 +647,8 @@ impl<const K: usize> CoMoments<K> {
         let (signed_y, signed_x) = (sign * dy, sign * dx);
         self.sum_y.add(k, signed_y);
         self.sum_x.add(k, signed_x);
-        self.sum_yy.add(k, signed_y * dy);
-        self.sum_xx.add(k, signed_x * dx);
+        self.sum_yy.add_square(k, signed_y * dy);
+        self.sum_xx.add_square(k, signed_x * dx);
         self.sum_xy.add(k, signed_x * dy);
     }
 
@@ -637,8 +668,17 @@ impl<const K: usize> CoMoments<K> {
             sums.clear_if(k, empty);
         }
         let n = self.finite[k];
-        let drift = drifted(n, self.sum_y.total(k), self.sum_yy.total(k))
-            | drifted(n, self.sum_x.total(k), self.sum_xx.total(k));
+        let drift = drifted(
+            n,
+            self.sum_y.total(k),
+            self.sum_yy.total(k),
+            self.sum_yy.peak[k],
+        ) | drifted(
+            n,
+            self.sum_x.total(k),
+            self.sum_xx.total(k),
+            self.sum_xx.peak[k],
+        );
         let measured = !empty & !y.is_nan() & !x.is_nan();
         self.drifted[k] = if empty {
             false
@@ -870,16 +910,16 @@ impl<'a, const K: usize> Accumulator<PairColumns<'a, K>> for CoMoments<K> {
                 let (signed_y, signed_x) = (-dy, -dx);
                 sum_y.add(k, signed_y);
                 sum_x.add(k, signed_x);
-                sum_yy.add(k, signed_y * dy);
-                sum_xx.add(k, signed_x * dx);
+                sum_yy.add_square(k, signed_y * dy);
+                sum_xx.add_square(k, signed_x * dx);
                 sum_xy.add(k, signed_x * dy);
             }
             // Measured, as `pop_lane` does, on the window without the leaving pair.
             let mut drift = [false; K];
             for k in 0..K {
                 let n = finite[k] - 1.0;
-                drift[k] = drifted(n, sum_y.total(k), sum_yy.total(k))
-                    | drifted(n, sum_x.total(k), sum_xx.total(k));
+                drift[k] = drifted(n, sum_y.total(k), sum_yy.total(k), sum_yy.peak[k])
+                    | drifted(n, sum_x.total(k), sum_xx.total(k), sum_xx.peak[k]);
             }
             if drift.contains(&true) {
                 store(self, anchors, sums, runs);
@@ -898,8 +938,8 @@ impl<'a, const K: usize> Accumulator<PairColumns<'a, K>> for CoMoments<K> {
                 let (dy, dx) = (y - anchors.0[k], x - anchors.1[k]);
                 sum_y.add(k, dy);
                 sum_x.add(k, dx);
-                sum_yy.add(k, dy * dy);
-                sum_xx.add(k, dx * dx);
+                sum_yy.add_square(k, dy * dy);
+                sum_xx.add_square(k, dx * dx);
                 sum_xy.add(k, dx * dy);
                 runs.0.push(k, y, true);
                 runs.1.push(k, x, true);
@@ -1134,6 +1174,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn tiny_values_left_behind_by_large_ones_keep_their_spread() {
+        // Found by the thorough hypothesis run: the 1e5 values leave a window of
+        // 2^-149 and 0 whose anchored sums are pure rounding unless rebuilt.
+        let x = [0.0, 628105.0, 394005.2890625, 2f64.powi(-149), f64::NAN, 0.0];
+        let z = moments(&x, &Window::Rows(3), 0, MomentOutput::Zscore { ddof: 1 });
+        assert!((z[5] + 0.5f64.sqrt()).abs() < 1e-12, "{}", z[5]);
+        let std = moments(&x, &Window::Rows(3), 0, MomentOutput::Std { ddof: 1 });
+        let expected = 2f64.powi(-149) / 2f64.sqrt();
+        assert!((std[5] - expected).abs() <= 1e-12 * expected, "{}", std[5]);
     }
 
     #[test]
