@@ -760,6 +760,109 @@ fn from_order_key(key: u64) -> f64 {
     })
 }
 
+/// Which ranks hold a value of the window: a bitset with a summary level per 64
+/// words (a word of the level above is set where a word below is non-empty), so the
+/// next live rank above or below any rank is found in O(log₆₄ n) word operations
+/// however far away it is (a sparse expanding window early on), and the bits of a
+/// million ranks (128 KB) stay in cache.
+#[derive(Clone, Debug, Default)]
+struct LiveSet {
+    /// `levels[0]` has one bit per rank; each next level one bit per word below; the
+    /// last level is a single word.
+    levels: Vec<Vec<u64>>,
+}
+
+impl LiveSet {
+    /// Empty, with room for ranks `0..ranks`.
+    fn reset(&mut self, ranks: usize) {
+        let mut words = ranks.div_ceil(64).max(1);
+        let mut depth = 0;
+        loop {
+            if self.levels.len() <= depth {
+                self.levels.push(Vec::new());
+            }
+            self.levels[depth].clear();
+            self.levels[depth].resize(words, 0);
+            depth += 1;
+            if words == 1 {
+                break;
+            }
+            words = words.div_ceil(64);
+        }
+        self.levels.truncate(depth);
+    }
+
+    #[inline]
+    fn contains(&self, rank: usize) -> bool {
+        self.levels[0][rank >> 6] >> (rank & 63) & 1 == 1
+    }
+
+    #[inline]
+    fn insert(&mut self, rank: usize) {
+        let mut bit = rank;
+        for level in self.levels.iter_mut() {
+            let word = &mut level[bit >> 6];
+            let was_empty = *word == 0;
+            *word |= 1 << (bit & 63);
+            if !was_empty {
+                break;
+            }
+            bit >>= 6;
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, rank: usize) {
+        let mut bit = rank;
+        for level in self.levels.iter_mut() {
+            let word = &mut level[bit >> 6];
+            *word &= !(1 << (bit & 63));
+            if *word != 0 {
+                break;
+            }
+            bit >>= 6;
+        }
+    }
+
+    /// The first live rank above `rank`.
+    #[inline]
+    fn above(&self, rank: usize) -> Option<usize> {
+        // Climb until a word holds a set bit at or after `from`, then descend to the
+        // lowest set bit under it.
+        let mut from = rank + 1;
+        for (depth, level) in self.levels.iter().enumerate() {
+            let word = level.get(from >> 6)? & (u64::MAX << (from & 63));
+            if word != 0 {
+                let mut found = (from & !63) | word.trailing_zeros() as usize;
+                for below in self.levels[..depth].iter().rev() {
+                    found = (found << 6) | below[found].trailing_zeros() as usize;
+                }
+                return Some(found);
+            }
+            from = (from >> 6) + 1;
+        }
+        None
+    }
+
+    /// The last live rank below `rank`.
+    #[inline]
+    fn below(&self, rank: usize) -> Option<usize> {
+        let mut through = rank.checked_sub(1)?;
+        for (depth, level) in self.levels.iter().enumerate() {
+            let word = level[through >> 6] & (u64::MAX >> (63 - (through & 63)));
+            if word != 0 {
+                let mut found = (through & !63) | (63 - word.leading_zeros() as usize);
+                for below in self.levels[..depth].iter().rev() {
+                    found = (found << 6) | (63 - below[found].leading_zeros() as usize);
+                }
+                return Some(found);
+            }
+            through = (through >> 6).checked_sub(1)?;
+        }
+        None
+    }
+}
+
 /// What an [`OrderStats`] accumulator reports.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OrderOutput {
@@ -787,8 +890,8 @@ pub struct OrderStats {
     base: usize,
     rank_of: Vec<u32>,
     sorted: Vec<f64>,
-    /// Whether the value of each rank is in the window.
-    live: Vec<bool>,
+    /// The ranks whose value is in the window.
+    live: LiveSet,
     /// Fenwick tree of `live`, padded to a power of two so the descent needs no
     /// bounds test (and compiles without branches).
     tree: Vec<u32>,
@@ -804,13 +907,16 @@ pub struct OrderStats {
     /// Whether pushes and pops update the tree. Medians and quantiles follow the
     /// cursor and rebuild the tree in O(w) only when a selection needs it; a second
     /// such need within a block turns updates on (O(log w) a step, the worst case).
+    /// A row-count window's cursor moves at most two positions a step, so after the
+    /// first selection of a block it never needs the tree: an expanding median pays
+    /// O(log₆₄ n) a step in a cache-sized [`LiveSet`], not a tree update per row.
     eager: bool,
     tree_valid: bool,
     misses: usize,
 }
 
 /// A live rank and its position among the live values (1-based): the median of the
-/// next window is a step or two away, found by a short scan of `live` instead of a
+/// next window is a step or two away, found by walking [`LiveSet`] instead of a
 /// descent of the tree.
 #[derive(Clone, Copy, Debug)]
 struct Cursor {
@@ -818,9 +924,9 @@ struct Cursor {
     position: usize,
 }
 
-/// The longest scan of `live` before a selection falls back to the tree, so a step
-/// stays O(log w) in the worst case; about half the ranked rows are live.
-const SCAN: usize = 32;
+/// The farthest (in positions) a selection walks from the cursor before it descends
+/// the tree instead.
+const WALK: usize = 4;
 
 impl OrderStats {
     pub fn new(output: OrderOutput) -> Self {
@@ -829,7 +935,7 @@ impl OrderStats {
             base: 0,
             rank_of: Vec::new(),
             sorted: Vec::new(),
-            live: Vec::new(),
+            live: LiveSet::default(),
             tree: Vec::new(),
             scratch: Vec::new(),
             fresh: Vec::new(),
@@ -880,9 +986,10 @@ impl OrderStats {
     /// The Fenwick tree of `live`, in O(ranks).
     fn build_tree(&mut self) {
         self.tree.clear();
-        self.tree.resize(self.live.len().next_power_of_two() + 1, 0);
-        for (rank, &live) in self.live.iter().enumerate() {
-            self.tree[rank + 1] = live as u32;
+        self.tree
+            .resize(self.sorted.len().next_power_of_two() + 1, 0);
+        for rank in 0..self.sorted.len() {
+            self.tree[rank + 1] = self.live.contains(rank) as u32;
         }
         for i in 1..self.tree.len() {
             let parent = i + (i & i.wrapping_neg());
@@ -907,30 +1014,15 @@ impl OrderStats {
         self.kth_rank(k)
     }
 
-    /// The first live rank above `rank`, within `SCAN` slots.
-    #[inline]
-    fn live_above(&self, rank: usize) -> Option<usize> {
-        let end = (rank + 1 + SCAN).min(self.live.len());
-        (rank + 1..end).find(|&r| self.live[r])
-    }
-
-    /// The last live rank below `rank`, within `SCAN` slots.
-    #[inline]
-    fn live_below(&self, rank: usize) -> Option<usize> {
-        (rank.saturating_sub(SCAN)..rank)
-            .rev()
-            .find(|&r| self.live[r])
-    }
-
     /// The rank of the k-th smallest live value (1-based): from the cursor when it
     /// is a few short scans away, else by the tree.
     fn select(&mut self, k: usize) -> usize {
-        if let Some(mut cursor) = self.cursor.filter(|c| c.position.abs_diff(k) <= 4) {
+        if let Some(mut cursor) = self.cursor.filter(|c| c.position.abs_diff(k) <= WALK) {
             while cursor.position != k {
                 let next = if cursor.position < k {
-                    self.live_above(cursor.rank)
+                    self.live.above(cursor.rank)
                 } else {
-                    self.live_below(cursor.rank)
+                    self.live.below(cursor.rank)
                 };
                 match next {
                     Some(rank) if cursor.position < k => {
@@ -958,13 +1050,13 @@ impl OrderStats {
         rank
     }
 
-    /// The (k+1)-th smallest live value, given the rank of the k-th.
-    fn after(&mut self, rank: usize, k: usize) -> f64 {
-        let next = match self.live_above(rank) {
-            Some(next) => next,
-            None => self.kth_rank_from_tree(k + 1),
-        };
-        self.sorted.get(next).copied().unwrap_or(f64::NAN)
+    /// The next live value above the live value of `rank`.
+    fn after(&self, rank: usize) -> f64 {
+        self.live
+            .above(rank)
+            .and_then(|next| self.sorted.get(next))
+            .copied()
+            .unwrap_or(f64::NAN)
     }
 
     /// How many live values have rank <= `rank`.
@@ -985,7 +1077,7 @@ impl OrderStats {
         } else {
             // Halve first: the mean of two finite values can not overflow.
             let lower = self.select(count / 2);
-            self.sorted[lower] / 2.0 + self.after(lower, count / 2) / 2.0
+            self.sorted[lower] / 2.0 + self.after(lower) / 2.0
         }
     }
 
@@ -1056,7 +1148,7 @@ impl OrderStats {
         if fraction == 0.0 {
             return low;
         }
-        low + (self.after(low_rank, below as usize + 1) - low) * fraction
+        low + (self.after(low_rank) - low) * fraction
     }
 }
 
@@ -1114,12 +1206,10 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
             self.sorted.push(from_order_key(key));
         }
         // Load the window's rows; the tree is built from them in O(m), not by m pushes.
-        let ranks = self.sorted.len();
-        self.live.clear();
-        self.live.resize(ranks, false);
+        self.live.reset(self.sorted.len());
         for offset in 0..now.saturating_sub(start) {
             if let Some(&rank) = self.rank_of.get(offset).filter(|r| **r != u32::MAX) {
-                self.live[rank as usize] = true;
+                self.live.insert(rank as usize);
             }
         }
         self.misses = 0;
@@ -1132,7 +1222,7 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
     #[inline]
     fn push(&mut self, row: usize, _x: f64) {
         let rank = self.rank_of[row - self.base];
-        self.live[rank as usize] = true;
+        self.live.insert(rank as usize);
         if self.eager {
             self.update(rank, 1);
         } else {
@@ -1146,7 +1236,7 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
     #[inline]
     fn pop(&mut self, row: usize, _x: f64) {
         let rank = self.rank_of[row - self.base] as usize;
-        self.live[rank] = false;
+        self.live.remove(rank);
         if self.eager {
             self.update(rank as u32, -1);
         } else {
@@ -1160,7 +1250,7 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
                 })
             } else if rank == cursor.rank {
                 // Its value left: the next live value takes its position.
-                self.live_above(rank).map(|next| Cursor {
+                self.live.above(rank).map(|next| Cursor {
                     rank: next,
                     ..cursor
                 })
@@ -1360,6 +1450,36 @@ mod tests {
                 let m = median(&mut v);
                 let mut dev: Vec<f64> = v.iter().map(|a| (a - m).abs()).collect();
                 assert_eq!(out[i], median(&mut dev), "w={w} i={i}");
+            }
+        }
+    }
+
+    #[test]
+    fn live_set_finds_the_nearest_live_rank_at_any_distance() {
+        for ranks in [1usize, 63, 64, 65, 4096, 4097, 300_000] {
+            let mut live = LiveSet::default();
+            live.reset(ranks);
+            let mut naive = vec![false; ranks];
+            let mut seed = 7u64;
+            for step in 0..3000 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let rank = (seed >> 33) as usize % ranks;
+                // Mostly inserts, so the set goes from sparse to dense.
+                if step % 3 == 2 {
+                    live.remove(rank);
+                    naive[rank] = false;
+                } else {
+                    live.insert(rank);
+                    naive[rank] = true;
+                }
+                let probe = (seed >> 13) as usize % ranks;
+                assert_eq!(live.contains(probe), naive[probe]);
+                let above = (probe + 1..ranks).find(|&r| naive[r]);
+                let below = (0..probe).rev().find(|&r| naive[r]);
+                assert_eq!(live.above(probe), above, "ranks={ranks} probe={probe}");
+                assert_eq!(live.below(probe), below, "ranks={ranks} probe={probe}");
             }
         }
     }
