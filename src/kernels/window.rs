@@ -31,6 +31,8 @@
 
 use std::collections::VecDeque;
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::kernels::KernelError;
 
 /// Which rows make up the window of output row `i`.
@@ -824,6 +826,23 @@ impl LiveSet {
         }
     }
 
+    /// The rank of the k-th live value (1-based), by counting bits: O(ranks / 64).
+    fn nth(&self, k: usize) -> Option<usize> {
+        let mut remaining = k.checked_sub(1)?;
+        for (index, &word) in self.levels[0].iter().enumerate() {
+            let live = word.count_ones() as usize;
+            if remaining < live {
+                let mut word = word;
+                for _ in 0..remaining {
+                    word &= word - 1;
+                }
+                return Some(index * 64 + word.trailing_zeros() as usize);
+            }
+            remaining -= live;
+        }
+        None
+    }
+
     /// The first live rank above `rank`.
     #[inline]
     fn above(&self, rank: usize) -> Option<usize> {
@@ -895,11 +914,12 @@ pub struct OrderStats {
     /// Fenwick tree of `live`, padded to a power of two so the descent needs no
     /// bounds test (and compiles without branches).
     tree: Vec<u32>,
-    /// (key, row - base) of the ranked rows, in rank order; `fresh` and `merged`
-    /// are the buffers a reset merges through.
-    scratch: Vec<(u64, u32)>,
+    /// (key, row - base) of the rows the last reset sorted (`fresh_from..end`), in
+    /// key order: the next reset keeps those still in its rows instead of sorting
+    /// them again. `kept` is the buffer it keeps them in.
     fresh: Vec<(u64, u32)>,
-    merged: Vec<(u64, u32)>,
+    kept: Vec<(u64, u32)>,
+    fresh_from: usize,
     /// One past the last ranked row, once rows are ranked.
     ranked_end: Option<usize>,
     /// The last selected live rank, kept in step with pushes and pops.
@@ -924,6 +944,9 @@ struct Cursor {
     position: usize,
 }
 
+/// Rows ranked at once from which the sort runs on all cores.
+const PARALLEL_SORT_ROWS: usize = 1 << 16;
+
 /// The farthest (in positions) a selection walks from the cursor before it descends
 /// the tree instead.
 const WALK: usize = 4;
@@ -937,9 +960,9 @@ impl OrderStats {
             sorted: Vec::new(),
             live: LiveSet::default(),
             tree: Vec::new(),
-            scratch: Vec::new(),
             fresh: Vec::new(),
-            merged: Vec::new(),
+            kept: Vec::new(),
+            fresh_from: 0,
             ranked_end: None,
             cursor: None,
             eager: !matches!(output, OrderOutput::Median | OrderOutput::Quantile(_)),
@@ -1001,12 +1024,20 @@ impl OrderStats {
     }
 
     /// `kth_rank` for a selection the cursor could not make (see `eager`).
-    fn kth_rank_from_tree(&mut self, k: usize) -> usize {
+    fn kth_rank_uncached(&mut self, k: usize) -> usize {
         if !self.eager {
             self.misses += 1;
             // The first miss of a block is the reset's own; a second means the
             // cursor is not keeping up: keep the tree current from now on.
             self.eager = self.misses > 1;
+            if !self.eager && !self.tree_valid {
+                // One selection: counting the live bits, O(ranks / 64), costs less
+                // than building the tree, O(ranks).
+                return self
+                    .live
+                    .nth(k)
+                    .unwrap_or(self.sorted.len().saturating_sub(1));
+            }
         }
         if !self.tree_valid {
             self.build_tree();
@@ -1045,7 +1076,7 @@ impl OrderStats {
                 return cursor.rank;
             }
         }
-        let rank = self.kth_rank_from_tree(k);
+        let rank = self.kth_rank_uncached(k);
         self.cursor = Some(Cursor { rank, position: k });
         rank
     }
@@ -1161,49 +1192,57 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
         self.cursor = None;
         // Rows until the next reset lie in start..end: rank exactly those, by
         // integer keys that order like the floats (ties in any fixed order: a rank
-        // only has to be unique). Rows ranked last time (start..now) are still in
+        // only has to be unique). Rows sorted last time (start..now) are still in
         // order: keep them and merge in the sorted new rows, so each row is sorted
         // once, not twice.
-        let reuse = self.ranked_end == Some(now) && start >= self.base;
+        let reuse = self.ranked_end == Some(now) && start >= self.fresh_from;
+        std::mem::swap(&mut self.kept, &mut self.fresh);
+        if reuse {
+            // Re-based on `start`; of a row-count window only the oldest row leaves.
+            let shift = (start - self.base) as u32;
+            self.kept.retain(|&(_, offset)| offset >= shift);
+            self.kept
+                .iter_mut()
+                .for_each(|(_, offset)| *offset -= shift);
+        } else {
+            self.kept.clear();
+        }
         let fresh_from = if reuse { now } else { start };
         self.fresh.clear();
         self.fresh.extend((fresh_from..end).filter_map(|j| {
             let x = lane.obs(j);
             (!x.is_nan()).then(|| (order_key(x), (j - start) as u32))
         }));
-        self.fresh.sort_unstable_by_key(|&(key, _)| key);
-        if reuse {
-            let shift = (start - self.base) as u32;
-            let mut kept = self
-                .scratch
-                .iter()
-                .filter(|e| e.1 >= shift)
-                .map(|&(k, o)| (k, o - shift))
-                .peekable();
-            let mut fresh = self.fresh.iter().copied().peekable();
-            self.merged.clear();
-            while let (Some(a), Some(b)) = (kept.peek(), fresh.peek()) {
-                if a.0 <= b.0 {
-                    self.merged.push(*a);
-                    kept.next();
-                } else {
-                    self.merged.push(*b);
-                    fresh.next();
-                }
-            }
-            self.merged.extend(kept.chain(fresh));
-            std::mem::swap(&mut self.scratch, &mut self.merged);
+        if self.fresh.len() >= PARALLEL_SORT_ROWS {
+            // An expanding window ranks the whole lane at once: the sort is most of
+            // its time. Ties are equal bits, so how they are broken changes nothing.
+            self.fresh.par_sort_unstable_by_key(|&(key, _)| key);
         } else {
-            std::mem::swap(&mut self.scratch, &mut self.fresh);
+            self.fresh.sort_unstable_by_key(|&(key, _)| key);
         }
         self.base = start;
+        self.fresh_from = fresh_from;
         self.ranked_end = Some(end);
         self.rank_of.clear();
         self.rank_of.resize(end - start, u32::MAX);
         self.sorted.clear();
-        for (rank, &(key, offset)) in self.scratch.iter().enumerate() {
-            self.rank_of[offset as usize] = rank as u32;
-            self.sorted.push(from_order_key(key));
+        self.sorted
+            .resize(self.kept.len() + self.fresh.len(), f64::NAN);
+        // The merge, without a branch on the keys (which way it goes is a coin toss):
+        // an exhausted list offers the key of no float, u64::MAX, and never wins.
+        let (mut k, mut f) = (0, 0);
+        let none = (u64::MAX, 0);
+        for (rank, value) in self.sorted.iter_mut().enumerate() {
+            let from_kept = self.kept.get(k).copied().unwrap_or(none);
+            let from_fresh = self.fresh.get(f).copied().unwrap_or(none);
+            let take_kept = from_kept.0 <= from_fresh.0;
+            let (key, offset) = if take_kept { from_kept } else { from_fresh };
+            k += usize::from(take_kept);
+            f += usize::from(!take_kept);
+            *value = from_order_key(key);
+            if let Some(slot) = self.rank_of.get_mut(offset as usize) {
+                *slot = rank as u32;
+            }
         }
         // Load the window's rows; the tree is built from them in O(m), not by m pushes.
         self.live.reset(self.sorted.len());
@@ -1243,19 +1282,18 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
             self.tree_valid = false;
         }
         if let Some(cursor) = self.cursor {
-            self.cursor = if rank < cursor.rank {
-                Some(Cursor {
-                    position: cursor.position - 1,
-                    ..cursor
-                })
-            } else if rank == cursor.rank {
+            self.cursor = if rank == cursor.rank {
                 // Its value left: the next live value takes its position.
                 self.live.above(rank).map(|next| Cursor {
                     rank: next,
                     ..cursor
                 })
             } else {
-                Some(cursor)
+                // No branch on the side the row left from: that is a coin toss.
+                Some(Cursor {
+                    position: cursor.position - usize::from(rank < cursor.rank),
+                    ..cursor
+                })
             };
         }
     }
@@ -1480,6 +1518,8 @@ mod tests {
                 let below = (0..probe).rev().find(|&r| naive[r]);
                 assert_eq!(live.above(probe), above, "ranks={ranks} probe={probe}");
                 assert_eq!(live.below(probe), below, "ranks={ranks} probe={probe}");
+                let k = probe % 50 + 1;
+                assert_eq!(live.nth(k), (0..ranks).filter(|&r| naive[r]).nth(k - 1));
             }
         }
     }
