@@ -25,6 +25,9 @@ use crate::kernels::rolling::{reduce, RollingSpec, Stat};
 use crate::kernels::window::Window;
 use crate::kernels::KernelError;
 
+/// Lanes of at least this many rows compute their centre and scale in parallel.
+const PARALLEL_LANE_ROWS: usize = 1 << 16;
+
 /// The MAD of a normal sample estimates sigma / 1.4826 (1 / Phi^-1(3/4)).
 pub const MAD_TO_SIGMA: f64 = 1.4826;
 
@@ -167,13 +170,21 @@ impl ValuationSpec {
     pub fn center_scale(&self, x: &[f64], center: &mut [f64], scale: &mut [f64]) {
         match self.engine() {
             Some(spec) => {
-                spec.apply(self.center_stat(), x, center);
-                match self.scale {
+                let mut centre = || spec.apply(self.center_stat(), x, center);
+                let mut spread = || match self.scale {
                     Scale::Std => spec.apply(Stat::Std { ddof: self.ddof }, x, scale),
                     Scale::Mad => {
                         spec.apply(Stat::Mad, x, scale);
                         scale.iter_mut().for_each(|s| *s *= MAD_TO_SIGMA);
                     }
+                };
+                // The two lines are independent passes: a long lane runs them on two
+                // cores (a panel's columns already share the cores out).
+                if x.len() >= PARALLEL_LANE_ROWS {
+                    rayon::join(centre, spread);
+                } else {
+                    centre();
+                    spread();
                 }
             }
             None => {
