@@ -163,6 +163,28 @@ impl<'a> RollingSpec<'a> {
         }
     }
 
+    /// A unitless statistic of one lane (a z-score made of other statistics) by
+    /// accumulators from `new`, chunked like [`RollingSpec::apply`]; where squares of
+    /// the lane would leave f64's range it runs on the lane scaled by a power of two,
+    /// which a unitless statistic does not see (as `Stat::Zscore` in `apply`).
+    pub fn apply_unitless<A, F>(&self, new: F, x: &[f64], out: &mut [f64])
+    where
+        A: for<'l> Accumulator<&'l [f64]>,
+        F: Fn() -> A + Sync,
+    {
+        let exponent = squaring_exponent(x);
+        let scaled: Vec<f64>;
+        let lane = if exponent == 0 {
+            x
+        } else {
+            scaled = x.iter().map(|v| scale(*v, exponent)).collect();
+            &scaled
+        };
+        self.chunked(out, |window, rows, dest| {
+            run(&&lane[rows], window, self.min_periods, &mut new(), dest)
+        });
+    }
+
     fn apply_unscaled(&self, stat: Stat, x: &[f64], out: &mut [f64]) {
         self.chunked(out, |window, rows, dest| {
             run_stat(stat, window, self.min_periods, &x[rows], dest)

@@ -181,8 +181,8 @@ impl Lane for Pair<'_> {
 
 /// A summary of the observations in the current window.
 pub trait Accumulator<L: Lane> {
-    /// Re-prepare every `rebuild_every(max_rows)` rows (None: never). The engine then
-    /// calls `reset` and pushes the window's rows again.
+    /// Re-prepare every `rebuild_every(max_rows)` rows (None: never). The engine pops
+    /// the rows that left, then calls `reset` and pushes the window's rows again.
     fn rebuild_every(&self, max_rows: usize) -> Option<usize>;
     /// Empty the accumulator and load the rows `start..now` (the window without row
     /// `now`); until the next reset it will see only rows in `start..end`.
@@ -224,18 +224,16 @@ pub fn run<L: Lane, A: Accumulator<L>>(
     let mut oldest = 0; // first row not yet popped
     let mut count = 0;
     for (i, start) in window.starts(len).enumerate() {
-        let mut rebuild = period.is_some_and(|_| i >= next_rebuild);
-        if !rebuild {
-            for j in oldest..start {
-                let obs = lane.obs(j);
-                if L::counts(obs) {
-                    acc.pop(j, obs);
-                    count -= 1;
-                }
+        // Pops come first even when a rebuild is due, so that an accumulator made of
+        // others (`Standardised`) can leave the parts that are not due untouched.
+        for j in oldest..start {
+            let obs = lane.obs(j);
+            if L::counts(obs) {
+                acc.pop(j, obs);
+                count -= 1;
             }
-            rebuild = acc.wants_rebuild();
         }
-        if rebuild {
+        if period.is_some_and(|_| i >= next_rebuild) || acc.wants_rebuild() {
             let p = period.unwrap_or(max_rows);
             acc.reset(lane, start, i, (i + p).min(len));
             count = (start..i).filter(|&j| L::counts(lane.obs(j))).count();
@@ -499,6 +497,92 @@ impl Moments {
                 ((newest - anchor) - self.centred_mean()) / std
             }
         }
+    }
+}
+
+/// A z-score as valuation defines it: `(value - centre) / scale`, NaN where the value
+/// is NaN or infinite or the scale is 0 or NaN.
+#[inline]
+pub fn standardise(value: f64, centre: f64, scale: f64) -> f64 {
+    if value.is_finite() && scale > 0.0 && scale.is_finite() {
+        (value - centre) / scale
+    } else {
+        f64::NAN
+    }
+}
+
+/// The [`standardise`]d newest value against a centre and `factor` times a scale,
+/// both accumulated over the same window: one pass of the engine where a centre
+/// pass, a scale pass and a combining pass would go over the lane three times.
+///
+/// A part with a rebuild period (order statistics) is rebuilt with the block; one
+/// without (moments) only when it asks, so each part sees exactly the pushes, pops
+/// and resets of a pass of its own and gives the same bits.
+#[derive(Clone, Debug)]
+pub struct Standardised<C, S> {
+    centre: C,
+    scale: S,
+    factor: f64,
+}
+
+impl<C, S> Standardised<C, S> {
+    pub fn new(centre: C, scale: S, factor: f64) -> Self {
+        Standardised {
+            centre,
+            scale,
+            factor,
+        }
+    }
+}
+
+/// Whether the engine's rebuild at this row is one `acc` asked for.
+fn rebuild_due<L: Lane, A: Accumulator<L>>(acc: &A, max_rows: usize) -> bool {
+    acc.rebuild_every(max_rows).is_some() || acc.wants_rebuild()
+}
+
+impl<L: Lane<Obs = f64>, C: Accumulator<L>, S: Accumulator<L>> Accumulator<L>
+    for Standardised<C, S>
+{
+    fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
+        match (
+            self.centre.rebuild_every(max_rows),
+            self.scale.rebuild_every(max_rows),
+        ) {
+            (Some(c), Some(s)) => Some(c.min(s)),
+            (c, s) => c.or(s),
+        }
+    }
+
+    fn reset(&mut self, lane: &L, start: usize, now: usize, end: usize) {
+        let max_rows = end - start;
+        if rebuild_due(&self.centre, max_rows) {
+            self.centre.reset(lane, start, now, end);
+        }
+        if rebuild_due(&self.scale, max_rows) {
+            self.scale.reset(lane, start, now, end);
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, row: usize, x: f64) {
+        self.centre.push(row, x);
+        self.scale.push(row, x);
+    }
+
+    #[inline]
+    fn pop(&mut self, row: usize, x: f64) {
+        self.centre.pop(row, x);
+        self.scale.pop(row, x);
+    }
+
+    fn wants_rebuild(&self) -> bool {
+        self.centre.wants_rebuild() || self.scale.wants_rebuild()
+    }
+
+    fn value(&mut self, count: usize, newest: f64) -> f64 {
+        let centre = self.centre.value(count, newest);
+        let scale = self.factor * self.scale.value(count, newest);
+        standardise(newest, centre, scale)
     }
 }
 
