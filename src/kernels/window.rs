@@ -31,8 +31,6 @@
 
 use std::collections::VecDeque;
 
-use rayon::slice::ParallelSliceMut;
-
 use crate::kernels::KernelError;
 
 /// Which rows make up the window of output row `i`.
@@ -837,13 +835,21 @@ fn order_key(x: f64) -> u64 {
     }
 }
 
-#[inline]
-fn from_order_key(key: u64) -> f64 {
-    f64::from_bits(if key >> 63 == 1 {
-        key & !(1 << 63)
-    } else {
-        !key
-    })
+/// The ascending packed keys `a` and `b` (see `OrderStats::reset`), merged into `out`
+/// without a branch on the keys (which way it goes is a coin toss): an exhausted
+/// list offers u64::MAX, the packed key of no float.
+fn merge_into(a: &[u64], b: &[u64], out: &mut Vec<u64>) {
+    out.clear();
+    out.reserve(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    for _ in 0..a.len() + b.len() {
+        let from_a = a.get(i).copied().unwrap_or(u64::MAX);
+        let from_b = b.get(j).copied().unwrap_or(u64::MAX);
+        let take_a = from_a < from_b;
+        out.push(from_a.min(from_b));
+        i += usize::from(take_a);
+        j += usize::from(!take_a);
+    }
 }
 
 /// Which ranks hold a value of the window: a bitset with a summary level per 64
@@ -998,12 +1004,15 @@ pub struct OrderStats {
     /// Fenwick tree of `live`, padded to a power of two so the descent needs no
     /// bounds test (and compiles without branches).
     tree: Vec<u32>,
-    /// (key, row - base) of the rows the last reset sorted (`fresh_from..end`), in
-    /// key order: the next reset keeps those still in its rows instead of sorting
-    /// them again. `kept` is the buffer it keeps them in.
-    fresh: Vec<(u64, u32)>,
-    kept: Vec<(u64, u32)>,
+    /// The rows the last reset sorted (`fresh_from..end`) as packed keys (see
+    /// `reset`), ascending: the next reset keeps those still in its rows instead of
+    /// sorting them again. `kept` and `merged` are the buffers it ranks through.
+    fresh: Vec<u64>,
+    kept: Vec<u64>,
+    merged: Vec<u64>,
     fresh_from: usize,
+    /// The low bits of a packed key that hold `row - base`.
+    offset_bits: u32,
     /// One past the last ranked row, once rows are ranked.
     ranked_end: Option<usize>,
     /// The last selected live rank, kept in step with pushes and pops.
@@ -1028,9 +1037,6 @@ struct Cursor {
     position: usize,
 }
 
-/// Rows ranked at once from which the sort runs on all cores.
-const PARALLEL_SORT_ROWS: usize = 1 << 16;
-
 /// The farthest (in positions) a selection walks from the cursor before it descends
 /// the tree instead.
 const WALK: usize = 4;
@@ -1046,7 +1052,9 @@ impl OrderStats {
             tree: Vec::new(),
             fresh: Vec::new(),
             kept: Vec::new(),
+            merged: Vec::new(),
             fresh_from: 0,
+            offset_bits: 0,
             ranked_end: None,
             cursor: None,
             eager: !matches!(output, OrderOutput::Median | OrderOutput::Quantile(_)),
@@ -1276,18 +1284,24 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
         self.cursor = None;
         // Rows until the next reset lie in start..end: rank exactly those, by
         // integer keys that order like the floats (ties in any fixed order: a rank
-        // only has to be unique). Rows sorted last time (start..now) are still in
-        // order: keep them and merge in the sorted new rows, so each row is sorted
-        // once, not twice.
-        let reuse = self.ranked_end == Some(now) && start >= self.fresh_from;
+        // only has to be unique). Sorting plain u64s is twice as fast as (key, row)
+        // pairs, so a row is sorted as its key with the low bits replaced by its
+        // offset `row - start`: that orders by the key's high bits, and a run of
+        // equal high bits (values a few ulps apart, or equal) is put in key order
+        // after the merge. Rows sorted last time (start..now) are still in order:
+        // keep them and merge in the sorted new rows, so each row is sorted once.
+        let offset_bits = (usize::BITS - (end - start).leading_zeros()).max(self.offset_bits);
+        let reuse = self.ranked_end == Some(now)
+            && start >= self.fresh_from
+            && offset_bits == self.offset_bits;
+        self.offset_bits = offset_bits;
+        let offset_mask = (1u64 << offset_bits) - 1;
         std::mem::swap(&mut self.kept, &mut self.fresh);
         if reuse {
             // Re-based on `start`; of a row-count window only the oldest row leaves.
-            let shift = (start - self.base) as u32;
-            self.kept.retain(|&(_, offset)| offset >= shift);
-            self.kept
-                .iter_mut()
-                .for_each(|(_, offset)| *offset -= shift);
+            let shift = (start - self.base) as u64;
+            self.kept.retain(|&packed| packed & offset_mask >= shift);
+            self.kept.iter_mut().for_each(|packed| *packed -= shift);
         } else {
             self.kept.clear();
         }
@@ -1295,37 +1309,58 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
         self.fresh.clear();
         self.fresh.extend((fresh_from..end).filter_map(|j| {
             let x = lane.obs(j);
-            (!x.is_nan()).then(|| (order_key(x), (j - start) as u32))
+            (!x.is_nan()).then(|| order_key(x) & !offset_mask | (j - start) as u64)
         }));
-        if self.fresh.len() >= PARALLEL_SORT_ROWS {
-            // An expanding window ranks the whole lane at once: the sort is most of
-            // its time. Ties are equal bits, so how they are broken changes nothing.
-            self.fresh.par_sort_unstable_by_key(|&(key, _)| key);
-        } else {
-            self.fresh.sort_unstable_by_key(|&(key, _)| key);
-        }
+        self.fresh.sort_unstable();
         self.base = start;
         self.fresh_from = fresh_from;
         self.ranked_end = Some(end);
+        let order: &[u64] = if self.kept.is_empty() {
+            &self.fresh
+        } else {
+            merge_into(&self.kept, &self.fresh, &mut self.merged);
+            &self.merged
+        };
+        // Ranks in that order, but a run of equal high bits takes its ranks in key
+        // order (the run sorted aside, in `kept`, now free: the packed lists stay as
+        // the next merge needs them).
         self.rank_of.clear();
         self.rank_of.resize(end - start, u32::MAX);
+        let offset_of = |packed: u64| (packed & offset_mask) as usize;
+        let mut run_start = 0;
+        for (i, &packed) in order.iter().enumerate() {
+            let high = packed >> offset_bits;
+            if order
+                .get(i + 1)
+                .is_some_and(|&next| next >> offset_bits == high)
+            {
+                continue;
+            }
+            let run = &order[run_start..=i];
+            if let [single] = run {
+                if let Some(slot) = self.rank_of.get_mut(offset_of(*single)) {
+                    *slot = i as u32;
+                }
+            } else {
+                self.kept.clear();
+                self.kept.extend_from_slice(run);
+                self.kept
+                    .sort_unstable_by_key(|&p| order_key(lane.obs(start + offset_of(p))));
+                for (rank, &p) in (run_start..).zip(&self.kept) {
+                    if let Some(slot) = self.rank_of.get_mut(offset_of(p)) {
+                        *slot = rank as u32;
+                    }
+                }
+            }
+            run_start = i + 1;
+        }
+        // Values in row order, so that a ranking of a whole lane reads it in order
+        // (scattered writes are cheaper than scattered reads).
         self.sorted.clear();
-        self.sorted
-            .resize(self.kept.len() + self.fresh.len(), f64::NAN);
-        // The merge, without a branch on the keys (which way it goes is a coin toss):
-        // an exhausted list offers the key of no float, u64::MAX, and never wins.
-        let (mut k, mut f) = (0, 0);
-        let none = (u64::MAX, 0);
-        for (rank, value) in self.sorted.iter_mut().enumerate() {
-            let from_kept = self.kept.get(k).copied().unwrap_or(none);
-            let from_fresh = self.fresh.get(f).copied().unwrap_or(none);
-            let take_kept = from_kept.0 <= from_fresh.0;
-            let (key, offset) = if take_kept { from_kept } else { from_fresh };
-            k += usize::from(take_kept);
-            f += usize::from(!take_kept);
-            *value = from_order_key(key);
-            if let Some(slot) = self.rank_of.get_mut(offset as usize) {
-                *slot = rank as u32;
+        self.sorted.resize(order.len(), f64::NAN);
+        for (offset, &rank) in self.rank_of.iter().enumerate() {
+            if let Some(value) = self.sorted.get_mut(rank as usize) {
+                *value = lane.obs(start + offset);
             }
         }
         // Load the window's rows; the tree is built from them in O(m), not by m pushes.
@@ -1525,6 +1560,48 @@ mod tests {
                     };
                     assert_eq!(out[i], expected, "w={w} q={q} i={i}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn order_statistics_of_values_a_few_ulps_apart() {
+        // Ranking sorts keys whose low bits hold the row: these values differ only
+        // there (and repeat), so their order is settled by the full keys.
+        let x: Vec<f64> = (0..700)
+            .map(|i| match i % 13 {
+                5 => f64::NAN,
+                7 => -0.0,
+                8 => 0.0,
+                _ => 1.0 + ((i * 7919) % 600) as f64 * f64::EPSILON,
+            })
+            .collect();
+        let lane: &[f64] = &x;
+        for w in [3usize, 64, 300, 700] {
+            let mut out = vec![0.0; x.len()];
+            run(
+                &lane,
+                &Window::Rows(w),
+                1,
+                &mut OrderStats::new(OrderOutput::Quantile(0.3)),
+                &mut out,
+            );
+            for i in 0..x.len() {
+                let mut v: Vec<f64> = x[(i + 1).saturating_sub(w)..=i]
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                let pos = 0.3 * (v.len() - 1) as f64;
+                let lo = pos.floor() as usize;
+                let frac = pos - lo as f64;
+                let expected = if frac == 0.0 {
+                    v[lo]
+                } else {
+                    v[lo] + (v[lo + 1] - v[lo]) * frac
+                };
+                assert_eq!(out[i].to_bits(), expected.to_bits(), "w={w} i={i}");
             }
         }
     }
