@@ -990,9 +990,9 @@ pub enum OrderOutput {
 /// their rank among the rows the accumulator was prepared for, with O(log w) push,
 /// pop and k-th smallest.
 ///
-/// Ranks are computed for `2w` rows at a time (the rows a window can hold between
-/// two rebuilds), so the tree stays the size of a window and in cache; for an
-/// expanding window `w` is the whole lane and the tree is built once.
+/// Ranks are computed for the `w + 4w` rows the windows of a block of `4w` rows can
+/// hold (`BLOCK_WINDOWS`), so the tree stays a few windows in size and in cache; for
+/// an expanding window `w` is the whole lane and the tree is built once.
 #[derive(Clone, Debug)]
 pub struct OrderStats {
     output: OrderOutput,
@@ -1036,6 +1036,12 @@ struct Cursor {
     rank: usize,
     position: usize,
 }
+
+/// Rows between two resets, in windows. Each reset merges the rows kept from the
+/// last block (a window's worth) with the new ones, and loads a window: longer
+/// blocks spread that over more rows, at a slightly longer sort per row (a
+/// rolling(252) median is 13% faster with 4 than with 1; 8 and 16 gain no more).
+const BLOCK_WINDOWS: usize = 4;
 
 /// The farthest (in positions) a selection walks from the cursor before it descends
 /// the tree instead.
@@ -1277,7 +1283,7 @@ impl OrderStats {
 
 impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
     fn rebuild_every(&self, max_rows: usize) -> Option<usize> {
-        Some(max_rows)
+        Some(BLOCK_WINDOWS * max_rows)
     }
 
     fn reset(&mut self, lane: &L, start: usize, now: usize, end: usize) {
@@ -1298,10 +1304,16 @@ impl<L: Lane<Obs = f64>> Accumulator<L> for OrderStats {
         let offset_mask = (1u64 << offset_bits) - 1;
         std::mem::swap(&mut self.kept, &mut self.fresh);
         if reuse {
-            // Re-based on `start`; of a row-count window only the oldest row leaves.
+            // Those of the window at `now`, re-based on `start`, without a branch on
+            // which rows leave (in key order, a coin toss).
             let shift = (start - self.base) as u64;
-            self.kept.retain(|&packed| packed & offset_mask >= shift);
-            self.kept.iter_mut().for_each(|packed| *packed -= shift);
+            let mut kept = 0;
+            for i in 0..self.kept.len() {
+                let packed = self.kept[i];
+                self.kept[kept] = packed.wrapping_sub(shift);
+                kept += usize::from(packed & offset_mask >= shift);
+            }
+            self.kept.truncate(kept);
         } else {
             self.kept.clear();
         }
