@@ -3,8 +3,11 @@
 //! Everything here composes the one window engine through [`RollingSpec::apply`]
 //! (rolling and expanding) and [`reduce`] (full sample): a centre lane (median or
 //! mean) and a scale lane (standard deviation, or the median absolute deviation
-//! scaled to sigma) are filled by the engine, then combined row by row. There is no
-//! window loop and no order-statistics structure of its own.
+//! scaled to sigma) are filled by the engine, then combined row by row. A rolling or
+//! expanding z-score accumulates both side by side in one pass instead
+//! ([`Standardised`], same bits), except on a long lane, where the two lanes are
+//! filled on two cores. There is no window loop and no order-statistics structure
+//! of its own.
 //!
 //! - Full sample (`Span::Full`): one centre and one scale for every row (they use
 //!   the future: that is what "relative to its history" means in a chart).
@@ -219,12 +222,11 @@ impl ValuationSpec {
 
     /// (x - centre) / scale for every row of `x` into `out`.
     pub fn zscore(&self, x: &[f64], out: &mut [f64]) {
+        // The mean/std z-score is one statistic of the engine whatever the length.
+        let one_pass =
+            x.len() < PARALLEL_LANE_ROWS || (self.center, self.scale) == (Center::Mean, Scale::Std);
         match self.engine() {
-            // The engine's own anchored z-score: exact for data offset by 1e9.
-            Some(spec) if (self.center, self.scale) == (Center::Mean, Scale::Std) => {
-                spec.apply(Stat::Zscore { ddof: self.ddof }, x, out)
-            }
-            Some(spec) if x.len() < PARALLEL_LANE_ROWS => self.zscore_in_one_pass(spec, x, out),
+            Some(spec) if one_pass => self.zscore_in_one_pass(spec, x, out),
             // The full sample, or a long lane: its centre and scale lines in parallel.
             _ => {
                 let mut scale = vec![f64::NAN; x.len()];
@@ -237,8 +239,9 @@ impl ValuationSpec {
     }
 
     /// The rolling or expanding z-score with the centre and the scale of each window
-    /// accumulated side by side: the same bits as the lines of `center_scale`
-    /// combined, in one pass of the engine instead of three passes over the lane.
+    /// accumulated side by side, in one pass of the engine instead of three passes
+    /// over the lane: the bits of the lines of `center_scale` combined (on a lane
+    /// whose squares would leave f64's range, up to rounding: it runs scaled).
     fn zscore_in_one_pass(&self, spec: RollingSpec, x: &[f64], out: &mut [f64]) {
         let median = || OrderStats::new(OrderOutput::Median);
         let mad = || OrderStats::new(OrderOutput::Mad);
@@ -262,6 +265,7 @@ impl ValuationSpec {
                 x,
                 out,
             ),
+            // The engine's own anchored z-score: exact for data offset by 1e9.
             (Center::Mean, Scale::Std) => spec.apply(Stat::Zscore { ddof: self.ddof }, x, out),
         }
     }
@@ -399,6 +403,39 @@ mod tests {
                 "row {i}: {} vs {expected}",
                 z[i]
             );
+        }
+    }
+
+    #[test]
+    fn one_pass_zscore_has_the_bits_of_the_combined_lines() {
+        // NaN gaps, ties, and a level shift that makes the moments re-anchor.
+        let x: Vec<f64> = (0..900)
+            .map(|i| match i {
+                _ if i % 17 == 4 => NAN,
+                400..=420 => 7.0,
+                _ => ((i * 7919) % 101) as f64 / 3.0 + if i > 500 { 1e9 } else { 0.0 },
+            })
+            .collect();
+        for span in [
+            Span::Rolling(1),
+            Span::Rolling(40),
+            Span::Rolling(300),
+            Span::Expanding,
+        ] {
+            for (center, scale) in [
+                (Center::Median, Scale::Std),
+                (Center::Median, Scale::Mad),
+                (Center::Mean, Scale::Mad),
+            ] {
+                let s = spec(span, center, scale, Some(1), x.len());
+                let (mut c, mut sc) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+                s.center_scale(&x, &mut c, &mut sc);
+                let combined: Vec<u64> = (0..x.len())
+                    .map(|i| standardise(x[i], c[i], sc[i]).to_bits())
+                    .collect();
+                let one_pass: Vec<u64> = zscores(&s, &x).iter().map(|z| z.to_bits()).collect();
+                assert_eq!(one_pass, combined, "{span:?} {center:?} {scale:?}");
+            }
         }
     }
 
