@@ -10,6 +10,13 @@ median z-score of a 5,000 x 2,000 panel, each checked against pandas for agreeme
 before it is timed. Prints the best of a few runs and the ratio pandas / capcycle,
 with the machine and versions the numbers belong to. Not a timed test: nothing
 here fails on speed.
+
+Measured on the project's shared 2-core machine while it was idle (best of 9; with
+another job on one core the ratios fall to about 9x and 6x)::
+
+    machine: x86_64 , 2 cpus (RAYON_NUM_THREADS=unset); python 3.11.7, capcycle 0.1.0, numpy 2.4.6, pandas 3.1.1
+    expanding median z-score, 1,000,000 points     capcycle      33.1 ms   pandas     417.5 ms   ratio   12.6x
+    rolling(252) median z-score, 5,000 x 2,000     capcycle     279.5 ms   pandas    3102.1 ms   ratio   11.1x
 """
 
 from __future__ import annotations

@@ -24,7 +24,12 @@ _NUMERIC_KINDS = frozenset("biuf")
 
 @dataclass(frozen=True)
 class Adapted:
-    """A float64 view of a user's input, and how to give results back its type."""
+    """A float64 view of a user's input, and how to give results back its type.
+
+    ``wrap`` takes a fresh result array (a kernel's output, referenced nowhere else)
+    and builds the Series or DataFrame around it without copying it (pandas 3
+    copies an ndarray by default: 80 MB for a 5,000 x 2,000 panel).
+    """
 
     values: np.ndarray
     index: pd.Index | None
@@ -91,13 +96,13 @@ def _adapt(x: Any, name: str) -> Adapted:
         _check_dtype(x.dtype, name)
         values = x.to_numpy(dtype=np.float64, na_value=np.nan)
         index, series_name = x.index, x.name
-        return Adapted(values, index, lambda out: pd.Series(out, index=index, name=series_name))
+        return Adapted(values, index, lambda out: pd.Series(out, index=index, name=series_name, copy=False))
     if isinstance(x, pd.DataFrame):
         for column, dtype in x.dtypes.items():
             _check_dtype(dtype, f"{name}[{column!r}]")
         values = x.to_numpy(dtype=np.float64, na_value=np.nan)
         index, columns = x.index, x.columns
-        return Adapted(values, index, lambda out: pd.DataFrame(out, index=index, columns=columns))
+        return Adapted(values, index, lambda out: pd.DataFrame(out, index=index, columns=columns, copy=False))
     if _is_polars(x):
         import polars as pl
 

@@ -577,6 +577,46 @@ impl<'a, const K: usize> Accumulator<Columns<'a, K>> for Moments<K> {
     }
 }
 
+impl Moments<1> {
+    /// One series' moments as a part of another accumulator on a plain lane (the
+    /// engine applies min_periods to the whole).
+    pub fn single(output: MomentOutput) -> Self {
+        Moments::new(output, 0)
+    }
+}
+
+/// One series as a plain lane: what accumulators composed of others (e.g.
+/// [`Standardised`](crate::kernels::window::Standardised)) drive.
+impl<'a> Accumulator<&'a [f64]> for Moments<1> {
+    fn rebuild_every(&self, _max_rows: usize) -> Option<usize> {
+        None
+    }
+
+    fn reset(&mut self, lane: &&'a [f64], start: usize, now: usize, end: usize) {
+        Accumulator::<Columns<'a, 1>>::reset(self, &Columns([*lane]), start, now, end);
+    }
+
+    #[inline(always)]
+    fn push(&mut self, row: usize, x: f64) {
+        Accumulator::<Columns<'a, 1>>::push(self, row, [x]);
+    }
+
+    #[inline(always)]
+    fn pop(&mut self, row: usize, x: f64) {
+        Accumulator::<Columns<'a, 1>>::pop(self, row, [x]);
+    }
+
+    fn wants_rebuild(&self) -> bool {
+        self.drifted[0]
+    }
+
+    #[inline(always)]
+    fn value(&mut self, count: usize, newest: f64) -> f64 {
+        let [value] = Accumulator::<Columns<'a, 1>>::value(self, count, [newest]);
+        value
+    }
+}
+
 /// What a [`CoMoments`] accumulator reports.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CoMomentOutput {
@@ -1180,7 +1220,14 @@ mod tests {
     fn tiny_values_left_behind_by_large_ones_keep_their_spread() {
         // Found by the thorough hypothesis run: the 1e5 values leave a window of
         // 2^-149 and 0 whose anchored sums are pure rounding unless rebuilt.
-        let x = [0.0, 628105.0, 394005.2890625, 2f64.powi(-149), f64::NAN, 0.0];
+        let x = [
+            0.0,
+            628105.0,
+            394005.2890625,
+            2f64.powi(-149),
+            f64::NAN,
+            0.0,
+        ];
         let z = moments(&x, &Window::Rows(3), 0, MomentOutput::Zscore { ddof: 1 });
         assert!((z[5] + 0.5f64.sqrt()).abs() < 1e-12, "{}", z[5]);
         let std = moments(&x, &Window::Rows(3), 0, MomentOutput::Std { ddof: 1 });

@@ -151,6 +151,34 @@ impl<'a> RollingSpec<'a> {
         self.apply_columns(stat, &[x], &mut [out]);
     }
 
+    /// A unitless statistic of one lane (a z-score made of other statistics) by
+    /// accumulators from `new`, chunked like [`RollingSpec::apply`]; where squares of
+    /// the lane would leave f64's range it runs on the lane scaled by a power of two,
+    /// which a unitless statistic does not see (as `Stat::Zscore` in `apply`).
+    pub fn apply_unitless<A, F>(&self, new: F, x: &[f64], out: &mut [f64])
+    where
+        A: for<'l> Accumulator<&'l [f64]>,
+        F: Fn() -> A + Sync,
+    {
+        let exponent = squaring_exponent(x);
+        let scaled: Vec<f64>;
+        let lane = if exponent == 0 {
+            x
+        } else {
+            scaled = x.iter().map(|v| scale(*v, exponent)).collect();
+            &scaled
+        };
+        self.chunked(out, |window, rows, dest| {
+            run(
+                &&lane[rows],
+                window,
+                self.min_periods,
+                &mut new(),
+                |i, v| dest[i] = v,
+            )
+        });
+    }
+
     /// `stat` over each of `columns` into the matching `outs` (all `len` rows): moment
     /// statistics run [`LANES`] columns at a time in lockstep, the rest column by column.
     pub fn apply_columns(&self, stat: Stat, columns: &[&[f64]], outs: &mut [&mut [f64]]) {

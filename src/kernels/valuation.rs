@@ -3,8 +3,11 @@
 //! Everything here composes the one window engine through [`RollingSpec::apply`]
 //! (rolling and expanding) and [`reduce`] (full sample): a centre lane (median or
 //! mean) and a scale lane (standard deviation, or the median absolute deviation
-//! scaled to sigma) are filled by the engine, then combined row by row. There is no
-//! window loop and no order-statistics structure of its own.
+//! scaled to sigma) are filled by the engine, then combined row by row. A rolling or
+//! expanding z-score accumulates both side by side in one pass instead
+//! ([`Standardised`], same bits), except on a long lane, where the two lanes are
+//! filled on two cores. There is no window loop and no order-statistics structure
+//! of its own.
 //!
 //! - Full sample (`Span::Full`): one centre and one scale for every row (they use
 //!   the future: that is what "relative to its history" means in a chart).
@@ -21,9 +24,13 @@
 //! (a constant window; with `Scale::Mad` also a window where more than half the
 //! values are equal) or NaN (a standard deviation of fewer than `ddof + 1` values).
 
+use crate::kernels::moments::{MomentOutput, Moments};
 use crate::kernels::rolling::{reduce, RollingSpec, Stat};
-use crate::kernels::window::Window;
+use crate::kernels::window::{standardise, OrderOutput, OrderStats, Standardised, Window};
 use crate::kernels::KernelError;
+
+/// Lanes of at least this many rows compute their centre and scale in parallel.
+const PARALLEL_LANE_ROWS: usize = 1 << 16;
 
 /// The MAD of a normal sample estimates sigma / 1.4826 (1 / Phi^-1(3/4)).
 pub const MAD_TO_SIGMA: f64 = 1.4826;
@@ -167,13 +174,21 @@ impl ValuationSpec {
     pub fn center_scale(&self, x: &[f64], center: &mut [f64], scale: &mut [f64]) {
         match self.engine() {
             Some(spec) => {
-                spec.apply(self.center_stat(), x, center);
-                match self.scale {
+                let mut centre = || spec.apply(self.center_stat(), x, center);
+                let mut spread = || match self.scale {
                     Scale::Std => spec.apply(Stat::Std { ddof: self.ddof }, x, scale),
                     Scale::Mad => {
                         spec.apply(Stat::Mad, x, scale);
                         scale.iter_mut().for_each(|s| *s *= MAD_TO_SIGMA);
                     }
+                };
+                // The two lines are independent passes: a long lane runs them on two
+                // cores (a panel's columns already share the cores out).
+                if x.len() >= PARALLEL_LANE_ROWS {
+                    rayon::join(centre, spread);
+                } else {
+                    centre();
+                    spread();
                 }
             }
             None => {
@@ -206,19 +221,51 @@ impl ValuationSpec {
 
     /// (x - centre) / scale for every row of `x` into `out`.
     pub fn zscore(&self, x: &[f64], out: &mut [f64]) {
-        if let (Some(spec), Center::Mean, Scale::Std) = (self.engine(), self.center, self.scale) {
-            // The engine's own anchored z-score: exact for data offset by 1e9.
-            spec.apply(Stat::Zscore { ddof: self.ddof }, x, out);
-            return;
+        // The mean/std z-score is one statistic of the engine whatever the length.
+        let one_pass =
+            x.len() < PARALLEL_LANE_ROWS || (self.center, self.scale) == (Center::Mean, Scale::Std);
+        match self.engine() {
+            Some(spec) if one_pass => self.zscore_in_one_pass(spec, x, out),
+            // The full sample, or a long lane: its centre and scale lines in parallel.
+            _ => {
+                let mut scale = vec![f64::NAN; x.len()];
+                self.center_scale(x, out, &mut scale);
+                for ((z, &v), &s) in out.iter_mut().zip(x).zip(&scale) {
+                    *z = standardise(v, *z, s);
+                }
+            }
         }
-        let mut scale = vec![f64::NAN; x.len()];
-        self.center_scale(x, out, &mut scale);
-        for ((z, &v), &s) in out.iter_mut().zip(x).zip(&scale) {
-            *z = if v.is_finite() && s > 0.0 && s.is_finite() {
-                (v - *z) / s
-            } else {
-                f64::NAN
-            };
+    }
+
+    /// The rolling or expanding z-score with the centre and the scale of each window
+    /// accumulated side by side, in one pass of the engine instead of three passes
+    /// over the lane: the bits of the lines of `center_scale` combined (on a lane
+    /// whose squares would leave f64's range, up to rounding: it runs scaled).
+    fn zscore_in_one_pass(&self, spec: RollingSpec, x: &[f64], out: &mut [f64]) {
+        let median = || OrderStats::new(OrderOutput::Median);
+        let mad = || OrderStats::new(OrderOutput::Mad);
+        match (self.center, self.scale) {
+            (Center::Median, Scale::Std) => spec.apply_unitless(
+                || {
+                    Standardised::new(
+                        median(),
+                        Moments::single(MomentOutput::Std { ddof: self.ddof }),
+                        1.0,
+                    )
+                },
+                x,
+                out,
+            ),
+            (Center::Median, Scale::Mad) => {
+                spec.apply_unitless(|| Standardised::new(median(), mad(), MAD_TO_SIGMA), x, out)
+            }
+            (Center::Mean, Scale::Mad) => spec.apply_unitless(
+                || Standardised::new(Moments::single(MomentOutput::Mean), mad(), MAD_TO_SIGMA),
+                x,
+                out,
+            ),
+            // The engine's own anchored z-score: exact for data offset by 1e9.
+            (Center::Mean, Scale::Std) => spec.apply(Stat::Zscore { ddof: self.ddof }, x, out),
         }
     }
 
@@ -355,6 +402,39 @@ mod tests {
                 "row {i}: {} vs {expected}",
                 z[i]
             );
+        }
+    }
+
+    #[test]
+    fn one_pass_zscore_has_the_bits_of_the_combined_lines() {
+        // NaN gaps, ties, and a level shift that makes the moments re-anchor.
+        let x: Vec<f64> = (0..900)
+            .map(|i| match i {
+                _ if i % 17 == 4 => NAN,
+                400..=420 => 7.0,
+                _ => ((i * 7919) % 101) as f64 / 3.0 + if i > 500 { 1e9 } else { 0.0 },
+            })
+            .collect();
+        for span in [
+            Span::Rolling(1),
+            Span::Rolling(40),
+            Span::Rolling(300),
+            Span::Expanding,
+        ] {
+            for (center, scale) in [
+                (Center::Median, Scale::Std),
+                (Center::Median, Scale::Mad),
+                (Center::Mean, Scale::Mad),
+            ] {
+                let s = spec(span, center, scale, Some(1), x.len());
+                let (mut c, mut sc) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+                s.center_scale(&x, &mut c, &mut sc);
+                let combined: Vec<u64> = (0..x.len())
+                    .map(|i| standardise(x[i], c[i], sc[i]).to_bits())
+                    .collect();
+                let one_pass: Vec<u64> = zscores(&s, &x).iter().map(|z| z.to_bits()).collect();
+                assert_eq!(one_pass, combined, "{span:?} {center:?} {scale:?}");
+            }
         }
     }
 
