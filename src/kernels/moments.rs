@@ -200,6 +200,13 @@ impl<const K: usize> Moments<K> {
     #[inline(always)]
     fn add(&mut self, k: usize, x: f64, sign: f64, squares: bool) {
         let finite = x.is_finite();
+        if K == 1 && !finite {
+            // One lane: a predictable branch beats the selects (same sums: a NaN or
+            // an infinity adds nothing to them).
+            self.pos_inf[k] += if x == f64::INFINITY { sign } else { 0.0 };
+            self.neg_inf[k] += if x == f64::NEG_INFINITY { sign } else { 0.0 };
+            return;
+        }
         self.anchor[k] = if finite & self.anchor[k].is_nan() {
             x
         } else {
@@ -212,8 +219,10 @@ impl<const K: usize> Moments<K> {
             self.sum_sq.add_square(k, signed * d);
         }
         self.finite[k] += if finite { sign } else { 0.0 };
-        self.pos_inf[k] += if x == f64::INFINITY { sign } else { 0.0 };
-        self.neg_inf[k] += if x == f64::NEG_INFINITY { sign } else { 0.0 };
+        if K > 1 {
+            self.pos_inf[k] += if x == f64::INFINITY { sign } else { 0.0 };
+            self.neg_inf[k] += if x == f64::NEG_INFINITY { sign } else { 0.0 };
+        }
     }
 
     /// Push one value into each lane (NaN: none).
@@ -238,6 +247,18 @@ impl<const K: usize> Moments<K> {
         self.add(k, x, -1.0, squares);
         // An empty window measures the next values from the next value.
         let empty = self.finite[k] == 0.0;
+        if K == 1 && !empty {
+            // One lane: branches, as in `add`.
+            if squares && !x.is_nan() {
+                self.drifted[k] = drifted(
+                    self.finite[k],
+                    self.sum.total(k),
+                    self.sum_sq.total(k),
+                    self.sum_sq.peak[k],
+                );
+            }
+            return;
+        }
         self.anchor[k] = if empty { f64::NAN } else { self.anchor[k] };
         self.sum.clear_if(k, empty);
         if squares {
@@ -334,8 +355,9 @@ fn finite_value(
     run_value: f64,
     newest: f64,
 ) -> f64 {
-    // (mean - anchor), the centre in anchored units.
-    let centred_mean = s1 / n;
+    // (mean - anchor), the centre in anchored units; a closure so that outputs
+    // without it do not pay its division.
+    let centred_mean = || s1 / n;
     let var = |ddof: usize| {
         let ddof = ddof as f64;
         let var = ((s2 - s1 * s1 / n) / (n - ddof)).max(0.0);
@@ -363,7 +385,7 @@ fn finite_value(
             let mean = if flat {
                 run_value
             } else {
-                anchor + centred_mean
+                anchor + centred_mean()
             };
             if n == 0.0 {
                 f64::NAN
@@ -376,7 +398,7 @@ fn finite_value(
         MomentOutput::Zscore { ddof } => {
             let std = var(ddof).sqrt();
             // Centre in anchored units so a 1e9 offset costs no digits.
-            let z = ((newest - anchor) - centred_mean) / std;
+            let z = ((newest - anchor) - centred_mean()) / std;
             if !newest.is_finite() | std.is_nan() | (std <= 0.0) {
                 f64::NAN
             } else {
