@@ -19,21 +19,20 @@ test: nothing here fails on speed.
 ``event_study(...)`` alone and ``event_study(...).paths`` (the paths DataFrame, the
 whole of what pandas produces), plus each native kernel on its own.
 
-Last run (x86_64, 2 cores SHARED with other builds and benchmarks, load average
-about 2, so noisy: best of 3; python 3.11.7, numpy 2.4.6, pandas 3.1.1, release
-build, branch `events-speed`):
+Last run (x86_64, 2 cores, idle; best of 3; python 3.11.7, numpy 2.4.6, pandas
+3.1.1, release build, main):
 
-    pandas (loop over events + groupby):    1.492 s
-    capcycle event_study (summary):          0.386 s   ratio    3.9x   <- target 20x NOT met
-    capcycle event_study(...).paths too:     0.421 s   ratio    3.5x
-    capcycle kernel summary only:            0.301 s
-    capcycle kernel paths only:              0.053 s
+    pandas (loop over events + groupby):    1.460 s
+    capcycle event_study (summary):          0.347 s   ratio    4.2x   <- target 20x NOT met
+    capcycle event_study(...).paths too:     0.411 s   ratio    3.6x
+    capcycle kernel summary only:            0.345 s
+    capcycle kernel paths only:              0.050 s
 
-The summary kernel is the bottleneck (about 0.55 s of one core): per value, the
-anchored compensated moments (`moments::Moments`, four lanes per step; the
-build targets baseline x86-64, SSE2) and per (series, offset) one median
-selection over about 200 values (`rolling::select_quantile`, about 1 us with the
-strided gather). The target (about 85 ms) needs both several times faster.
+The summary kernel is the whole cost: per (series, offset), the anchored
+compensated moments over the events (`moments::Moments`, four offsets per step)
+and one median selection over about 200 values (`rolling::select_quantile`, on a
+lane-major copy of the series' paths). The target (about 75 ms) needs it several
+times faster.
 """
 
 from __future__ import annotations

@@ -15,8 +15,10 @@ Measured on the project's shared 2-core machine while it was idle (best of 9; wi
 another job on one core the ratios fall to about 9x and 6x)::
 
     machine: x86_64 , 2 cpus (RAYON_NUM_THREADS=unset); python 3.11.7, capcycle 0.1.0, numpy 2.4.6, pandas 3.1.1
-    expanding median z-score, 1,000,000 points     capcycle      32.7 ms   pandas     388.6 ms   ratio   11.9x
-    rolling(252) median z-score, 5,000 x 2,000     capcycle     275.9 ms   pandas    3067.9 ms   ratio   11.1x
+    expanding median z-score, 1,000,000 points     capcycle      32.2 ms   pandas     368.3 ms   ratio   11.4x
+    rolling(252) median z-score, 5,000 x 2,000     capcycle     291.0 ms   pandas    2944.5 ms   ratio   10.1x
+
+(main after the lockstep moments; the branch before them measured 11.9x and 11.1x.)
 """
 
 from __future__ import annotations
