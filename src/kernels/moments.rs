@@ -1026,6 +1026,7 @@ impl<'a, const K: usize> Accumulator<PairColumns<'a, K>> for CoMoments<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::window::tests::same;
     use crate::kernels::window::{run, Window};
 
     fn moments(x: &[f64], window: &Window, mp: usize, output: MomentOutput) -> Vec<f64> {
@@ -1052,13 +1053,6 @@ mod tests {
             |i, [v]| out[i] = v,
         );
         out
-    }
-
-    fn same(a: &[f64], b: &[f64]) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .zip(b)
-                .all(|(x, y)| (x.is_nan() && y.is_nan()) || x == y)
     }
 
     #[test]

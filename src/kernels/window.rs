@@ -1137,7 +1137,7 @@ impl<L: Lane<Obs = f64, Row = f64>> Accumulator<L> for OrderStats {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn run_rows<A: Accumulator<&'static [f64]>>(
@@ -1152,7 +1152,8 @@ mod tests {
         out
     }
 
-    fn same(a: &[f64], b: &[f64]) -> bool {
+    /// Equal values, NaN where NaN (the comparison every accumulator test makes).
+    pub(crate) fn same(a: &[f64], b: &[f64]) -> bool {
         a.len() == b.len()
             && a.iter()
                 .zip(b)
