@@ -1,6 +1,7 @@
 //! Bindings for `kernels::events`: borrow, validate, release the GIL, call, convert.
 //! Users call `capcycle.events.event_study`; these are its native helpers.
 
+use ndarray::{Array2, ArrayView2};
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
@@ -29,15 +30,50 @@ fn event_paths<'py>(
     unit: &str,
     kind: &str,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    run_study(
+        py,
+        events::event_paths,
+        time,
+        values,
+        event_rows,
+        before,
+        after,
+        unit,
+        kind,
+    )
+}
+
+/// A study kernel over the arguments `event_paths` and `event_summary` share.
+type StudyKernel = fn(
+    &[i64],
+    ArrayView2<f64>,
+    &[i64],
+    usize,
+    usize,
+    Unit,
+    Kind,
+) -> Result<Array2<f64>, KernelError>;
+
+/// Convert a study's arguments, run `kernel` without the GIL, return its array.
+#[allow(clippy::too_many_arguments)]
+fn run_study<'py>(
+    py: Python<'py>,
+    kernel: StudyKernel,
+    time: PyReadonlyArray1<'py, i64>,
+    values: PyReadonlyArray2<'py, f64>,
+    event_rows: PyReadonlyArray1<'py, i64>,
+    before: usize,
+    after: usize,
+    unit: &str,
+    kind: &str,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let unit = Unit::parse(unit)?;
     let kind = Kind::parse(kind)?;
     let time = to_vec_i64(&time);
     let rows = to_vec_i64(&event_rows);
     let values = values.as_array();
     // ndarray views of numpy memory are Sync; the readonly borrow lives across detach.
-    let out = py.detach(|| {
-        in_pool(|| events::event_paths(&time, values, &rows, before, after, unit, kind))
-    })?;
+    let out = py.detach(|| in_pool(|| kernel(&time, values, &rows, before, after, unit, kind)))?;
     Ok(out.into_pyarray(py))
 }
 
@@ -56,7 +92,7 @@ fn event_source_rows<'py>(
     let time = to_vec_i64(&time);
     let rows = to_vec_i64(&event_rows);
     let offsets = to_vec_i64(&offsets);
-    let out = py.detach(|| -> Result<ndarray::Array2<i64>, KernelError> {
+    let out = py.detach(|| -> Result<Array2<i64>, KernelError> {
         events::check_time(&time)?;
         let rows = events::check_event_rows(&rows, time.len())?;
         let src = events::source_rows(&time, &rows, &offsets, unit)?;
@@ -72,7 +108,7 @@ fn event_source_rows<'py>(
             .collect();
         // event-major flat = Fortran order of (offsets, events)
         use ndarray::ShapeBuilder;
-        ndarray::Array2::from_shape_vec((offsets.len(), rows.len()).f(), flat)
+        Array2::from_shape_vec((offsets.len(), rows.len()).f(), flat)
             .map_err(|e| KernelError::shape("offsets", e.to_string()))
     })?;
     Ok(out.into_pyarray(py))
@@ -95,15 +131,17 @@ fn event_summary<'py>(
     unit: &str,
     kind: &str,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let unit = Unit::parse(unit)?;
-    let kind = Kind::parse(kind)?;
-    let time = to_vec_i64(&time);
-    let rows = to_vec_i64(&event_rows);
-    let values = values.as_array();
-    let out = py.detach(|| {
-        in_pool(|| events::event_summary(&time, values, &rows, before, after, unit, kind))
-    })?;
-    Ok(out.into_pyarray(py))
+    run_study(
+        py,
+        events::event_summary,
+        time,
+        values,
+        event_rows,
+        before,
+        after,
+        unit,
+        kind,
+    )
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
