@@ -228,18 +228,18 @@ impl<const K: usize> Moments<K> {
     /// Push one value into each lane (NaN: none).
     #[inline(always)]
     pub fn push_row(&mut self, x: [f64; K]) {
-        let squares = self.output.needs_squares();
-        each_lane!(K, k => {
-            self.add(k, x[k], 1.0, squares);
-            self.run.push(k, x[k], !x[k].is_nan());
-        });
-    }
-
-    /// Push `x` into lane `k`.
-    #[inline(always)]
-    pub fn push_lane(&mut self, k: usize, x: f64) {
-        self.add(k, x, 1.0, self.output.needs_squares());
-        self.run.push(k, x, !x.is_nan());
+        // One branch per row, not per lane, so each lane's update is straight-line.
+        if self.output.needs_squares() {
+            each_lane!(K, k => {
+                self.add(k, x[k], 1.0, true);
+                self.run.push(k, x[k], !x[k].is_nan());
+            });
+        } else {
+            each_lane!(K, k => {
+                self.add(k, x[k], 1.0, false);
+                self.run.push(k, x[k], !x[k].is_nan());
+            });
+        }
     }
 
     #[inline(always)]
@@ -531,17 +531,7 @@ impl<'a, const K: usize> Accumulator<Columns<'a, K>> for Moments<K> {
 
     #[inline(always)]
     fn push(&mut self, _row: usize, x: [f64; K]) {
-        if self.output.needs_squares() {
-            each_lane!(K, k => {
-                self.add(k, x[k], 1.0, true);
-                self.run.push(k, x[k], !x[k].is_nan());
-            });
-        } else {
-            each_lane!(K, k => {
-                self.add(k, x[k], 1.0, false);
-                self.run.push(k, x[k], !x[k].is_nan());
-            });
-        }
+        self.push_row(x);
     }
 
     #[inline(always)]
