@@ -10,7 +10,10 @@
 //! when the centred part of the sum of squares, n·S2 - S1², falls below S1²/16. The
 //! cancellation in `S2 - S1²/n` then never costs more than ~33 ulps, while
 //! stationary data never pay for a rebuild; a level shift or a departing outlier
-//! triggers one. An emptied window forgets its anchor. The sums are compensated
+//! triggers one. So does a window whose sum of squares collapses far below the
+//! largest square added since its last rebuild (tiny values left behind by huge
+//! ones would otherwise be measured from the huge ones' rounding residue). An
+//! emptied window forgets its anchor. The sums are compensated
 //! (TwoSum), so the terms a pop subtracts cancel exactly what their push added. A
 //! window of identical values is detected (as pandas does) and gives a variance of
 //! exactly 0 and a mean of exactly that value. Infinite values are counted apart so
@@ -24,7 +27,12 @@
 //! has no anchor yet takes the value) so the compiler turns the `K` lanes into SIMD
 //! and the `K` dependency chains of the compensated sums overlap. Each lane keeps
 //! its own anchor, counts and rebuilds, so a column's result does not depend on
-//! which other columns share its group: `K = 1` is the plain scalar accumulator.
+//! which other columns share its group: `K = 1` is the plain scalar accumulator
+//! (which takes cheap predictable branches where `K` lanes take selects). Past the
+//! first rows of a row-count window, [`Accumulator::slide`] runs the steady state
+//! (one finite value leaves and one enters each lane) on copies of the state held
+//! in registers, and hands any other row to the same per-lane steps. Results are
+//! bit for bit those of one column stepped row by row (tested below).
 
 use crate::kernels::window::{each_lane, lanes_of, Accumulator, Columns, Lane, PairColumns};
 use std::ops::Range;

@@ -659,7 +659,7 @@ pub enum OrderOutput {
     /// Share of the window's observations at or below the newest one.
     PercentileRank,
     /// Median absolute deviation from the window's median (unscaled), O(log² w):
-    /// see [`OrderStats::mad`].
+    /// see `OrderStats::mad`.
     Mad,
 }
 
