@@ -216,11 +216,8 @@ impl<'a> RollingSpec<'a> {
             Some(output) => {
                 let grouped = columns.len() / LANES * LANES;
                 for (lanes, dest) in columns[..grouped].chunks(LANES).zip(outs.chunks_mut(LANES)) {
-                    let lanes = Columns(std::array::from_fn(|k| lanes[k]));
-                    let mut acc = Moments::<LANES>::new(output, mp);
-                    run(&lanes, &self.window, mp, &mut acc, |i, row| {
-                        dest.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
-                    });
+                    let lanes = std::array::from_fn(|k| lanes[k]);
+                    moments_of_group(output, &self.window, mp, lanes, dest);
                 }
                 grouped
             }
@@ -287,32 +284,13 @@ impl<'a> RollingSpec<'a> {
         let grouped = ys.len() / LANES * LANES;
         let (group_outs, single_outs) = outs.split_at_mut(grouped);
         for (g, dest) in group_outs.chunks_mut(LANES).enumerate() {
-            let lanes = PairColumns {
-                y: std::array::from_fn(|k| ys[g * LANES + k]),
-                x: std::array::from_fn(|k| xs[g * LANES + k]),
-            };
-            let mut acc = CoMoments::<LANES>::new(output, mp);
-            run(&lanes, &self.window, mp, &mut acc, |i, row| {
-                dest.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
-            });
+            let ys = std::array::from_fn(|k| ys[g * LANES + k]);
+            let xs = std::array::from_fn(|k| xs[g * LANES + k]);
+            co_moments_of_group(output, &self.window, mp, ys, xs, dest);
         }
         for ((y, x), out) in ys[grouped..].iter().zip(&xs[grouped..]).zip(single_outs) {
             self.chunked(out, |window, rows, dest| {
-                let (y, x) = (&y[rows.clone()], &x[rows]);
-                match Split::of(window, y.len()) {
-                    Some(split) => {
-                        let lanes = PairColumns {
-                            y: split.pieces.clone().map(|r| &y[r]),
-                            x: split.pieces.clone().map(|r| &x[r]),
-                        };
-                        split.run(&lanes, window, mp, &mut CoMoments::new(output, mp), dest);
-                    }
-                    None => {
-                        let lanes = PairColumns { y: [y], x: [x] };
-                        let mut acc = CoMoments::<1>::new(output, mp);
-                        run(&lanes, window, mp, &mut acc, |i, [v]| dest[i] = v);
-                    }
-                }
+                co_moments_of_lane(output, window, mp, &y[rows.clone()], &x[rows], dest)
             });
         }
     }
@@ -413,6 +391,7 @@ impl Split {
     /// Run `acc` over the pieces of lane `lanes` and write what each piece keeps into
     /// `out`. The pieces' rows go to a buffer first: one contiguous store per row in
     /// the hot loop, the scatter after it.
+    #[inline(always)]
     fn run<L, A>(&self, lanes: &L, window: &Window, mp: usize, acc: &mut A, out: &mut [f64])
     where
         L: Lane<Row = [f64; LANES]>,
@@ -429,10 +408,58 @@ impl Split {
     }
 }
 
-/// `stat` over one whole lane with the window engine; moments of a long lane with a
-/// short window run as a [`Split`] in lockstep.
-fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) {
-    if let Some(output) = moment_output(stat) {
+/// Define a moment kernel compiled twice: for AVX2, chosen at run time where the CPU
+/// has it (the four lanes then fill one 256-bit register instead of two 128-bit
+/// halves), and as built. Both do the same IEEE operations (Rust never fuses a
+/// multiply and an add), so a result's bits do not depend on the CPU. The body is
+/// an `#[inline(always)]` function so that each twin compiles it with its own
+/// target features.
+macro_rules! with_avx2_twin {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[$doc])*
+        fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            unsafe fn avx2($($arg: $ty),*) {
+                body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                return unsafe { avx2($($arg),*) };
+            }
+            body($($arg),*)
+        }
+    };
+}
+
+with_avx2_twin! {
+    /// Moments of [`LANES`] columns in lockstep, column k into `outs[k]`.
+    fn moments_of_group(
+        output: MomentOutput,
+        window: &Window,
+        mp: usize,
+        lanes: [&[f64]; LANES],
+        outs: &mut [&mut [f64]],
+    ) {
+        let mut acc = Moments::<LANES>::new(output, mp);
+        run(&Columns(lanes), window, mp, &mut acc, |i, row| {
+            outs.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
+        });
+    }
+}
+
+with_avx2_twin! {
+    /// Moments of one lane: a long lane with a short window as a [`Split`] in lockstep.
+    fn moments_of_lane(
+        output: MomentOutput,
+        window: &Window,
+        mp: usize,
+        x: &[f64],
+        out: &mut [f64],
+    ) {
         match Split::of(window, x.len()) {
             Some(split) => {
                 let lanes = Columns(split.pieces.clone().map(|r| &x[r]));
@@ -443,7 +470,58 @@ fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) 
                 run(&Columns([x]), window, mp, &mut acc, |i, [v]| out[i] = v);
             }
         }
-        return;
+    }
+}
+
+with_avx2_twin! {
+    /// Co-moments of [`LANES`] pairs of columns in lockstep, pair k into `outs[k]`.
+    fn co_moments_of_group(
+        output: CoMomentOutput,
+        window: &Window,
+        mp: usize,
+        ys: [&[f64]; LANES],
+        xs: [&[f64]; LANES],
+        outs: &mut [&mut [f64]],
+    ) {
+        let mut acc = CoMoments::<LANES>::new(output, mp);
+        run(&PairColumns { y: ys, x: xs }, window, mp, &mut acc, |i, row| {
+            outs.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
+        });
+    }
+}
+
+with_avx2_twin! {
+    /// Co-moments of one pair of lanes, a long one as a [`Split`] in lockstep.
+    fn co_moments_of_lane(
+        output: CoMomentOutput,
+        window: &Window,
+        mp: usize,
+        y: &[f64],
+        x: &[f64],
+        out: &mut [f64],
+    ) {
+        match Split::of(window, y.len()) {
+            Some(split) => {
+                let lanes = PairColumns {
+                    y: split.pieces.clone().map(|r| &y[r]),
+                    x: split.pieces.clone().map(|r| &x[r]),
+                };
+                split.run(&lanes, window, mp, &mut CoMoments::new(output, mp), out);
+            }
+            None => {
+                let lanes = PairColumns { y: [y], x: [x] };
+                let mut acc = CoMoments::<1>::new(output, mp);
+                run(&lanes, window, mp, &mut acc, |i, [v]| out[i] = v);
+            }
+        }
+    }
+}
+
+/// `stat` over one whole lane with the window engine; moments of a long lane with a
+/// short window run as a [`Split`] in lockstep.
+fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) {
+    if let Some(output) = moment_output(stat) {
+        return moments_of_lane(output, window, mp, x, out);
     }
     let emit = |i: usize, v: f64| out[i] = v;
     match stat {
@@ -955,6 +1033,71 @@ mod tests {
             );
             assert_eq!(reduce(&x, Stat::Max), 4.0 * magnitude);
         }
+    }
+
+    #[test]
+    fn the_avx2_twins_give_the_baseline_bits() {
+        // Groups and splits run in the AVX2 twin where the CPU has it; the engine
+        // called directly here is compiled for baseline x86-64.
+        let column = |c: usize| -> Vec<f64> {
+            (0..40_000)
+                .map(|i| match (i * 7 + c) % 101 {
+                    0 => f64::NAN,
+                    r => 1e9 * (c % 2) as f64 + ((i * 7919 + c) % 1013) as f64 / r as f64,
+                })
+                .collect()
+        };
+        let same = |a: &[f64], b: &[f64]| {
+            a.iter()
+                .zip(b)
+                .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+        };
+        let columns: Vec<Vec<f64>> = (0..5).map(column).collect();
+        let lanes: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
+        let window = Window::Rows(30);
+        let spec = RollingSpec::new(window, 10, 40_000).unwrap();
+        let split = Split::of(&window, 40_000).unwrap();
+        for stat in [Stat::Mean, Stat::Std { ddof: 1 }, Stat::Zscore { ddof: 0 }] {
+            let output = moment_output(stat).unwrap();
+            let mut outs = vec![vec![0.0; 40_000]; 5];
+            let mut dests: Vec<&mut [f64]> = outs.iter_mut().map(|o| o.as_mut_slice()).collect();
+            // Four columns in a group, the fifth alone (split in four pieces).
+            spec.apply_columns(stat, &lanes, &mut dests);
+            for (lane, got) in lanes.iter().zip(&outs).take(LANES) {
+                let mut stepped = vec![0.0; lane.len()];
+                let mut acc = Moments::<1>::new(output, 10);
+                run(&Columns([*lane]), &window, 10, &mut acc, |i, [v]| {
+                    stepped[i] = v
+                });
+                assert!(same(got, &stepped), "{stat:?}");
+            }
+            let mut pieces = vec![0.0; 40_000];
+            let lane = Columns(split.pieces.clone().map(|r| &lanes[4][r]));
+            split.run(
+                &lane,
+                &window,
+                10,
+                &mut Moments::new(output, 10),
+                &mut pieces,
+            );
+            assert!(same(&outs[4], &pieces), "{stat:?} split");
+        }
+        let (y, x) = (lanes[0], lanes[1]);
+        let mut out = vec![0.0; 40_000];
+        spec.apply_pair(PairStat::Corr, y, x, &mut out);
+        let mut pieces = vec![0.0; 40_000];
+        let lane = PairColumns {
+            y: split.pieces.clone().map(|r| &y[r]),
+            x: split.pieces.clone().map(|r| &x[r]),
+        };
+        split.run(
+            &lane,
+            &window,
+            10,
+            &mut CoMoments::new(CoMomentOutput::Corr, 10),
+            &mut pieces,
+        );
+        assert!(same(&out, &pieces), "corr split");
     }
 
     #[test]
