@@ -221,12 +221,31 @@ impl ValuationSpec {
 
     /// (x - centre) / scale for every row of `x` into `out`.
     pub fn zscore(&self, x: &[f64], out: &mut [f64]) {
-        // The mean/std z-score is one statistic of the engine whatever the length.
-        let one_pass =
-            x.len() < PARALLEL_LANE_ROWS || (self.center, self.scale) == (Center::Mean, Scale::Std);
-        match self.engine() {
-            Some(spec) if one_pass => self.zscore_in_one_pass(spec, x, out),
-            // The full sample, or a long lane: its centre and scale lines in parallel.
+        let median = || OrderStats::new(OrderOutput::Median);
+        let mad = || OrderStats::new(OrderOutput::Mad);
+        let short = x.len() < PARALLEL_LANE_ROWS;
+        match (self.engine(), self.center, self.scale) {
+            // The engine's own anchored z-score: exact for data offset by 1e9.
+            (Some(spec), Center::Mean, Scale::Std) => {
+                spec.apply(Stat::Zscore { ddof: self.ddof }, x, out)
+            }
+            // A MAD z-score of a short lane: the centre and the scale of each window
+            // accumulated side by side, in one pass of the engine instead of three
+            // over the lane, with the bits of the combined lines (on a lane whose
+            // squares would leave f64's range, up to rounding: it runs scaled).
+            (Some(spec), Center::Median, Scale::Mad) if short => {
+                spec.apply_unitless(|| Standardised::new(median(), mad(), MAD_TO_SIGMA), x, out)
+            }
+            (Some(spec), Center::Mean, Scale::Mad) if short => spec.apply_unitless(
+                || Standardised::new(Moments::single(MomentOutput::Mean), mad(), MAD_TO_SIGMA),
+                x,
+                out,
+            ),
+            // The full sample, a long lane (its centre and scale lines in parallel),
+            // or a median/std z-score: there the std alone slides through its steady
+            // state, which as a part of one pass (rebuilt with the median's periods)
+            // it cannot, and two passes are the faster (0.29 s against 0.37 s on the
+            // 5,000 x 2,000 benchmark panel).
             _ => {
                 let mut scale = vec![f64::NAN; x.len()];
                 self.center_scale(x, out, &mut scale);
@@ -234,38 +253,6 @@ impl ValuationSpec {
                     *z = standardise(v, *z, s);
                 }
             }
-        }
-    }
-
-    /// The rolling or expanding z-score with the centre and the scale of each window
-    /// accumulated side by side, in one pass of the engine instead of three passes
-    /// over the lane: the bits of the lines of `center_scale` combined (on a lane
-    /// whose squares would leave f64's range, up to rounding: it runs scaled).
-    fn zscore_in_one_pass(&self, spec: RollingSpec, x: &[f64], out: &mut [f64]) {
-        let median = || OrderStats::new(OrderOutput::Median);
-        let mad = || OrderStats::new(OrderOutput::Mad);
-        match (self.center, self.scale) {
-            (Center::Median, Scale::Std) => spec.apply_unitless(
-                || {
-                    Standardised::new(
-                        median(),
-                        Moments::single(MomentOutput::Std { ddof: self.ddof }),
-                        1.0,
-                    )
-                },
-                x,
-                out,
-            ),
-            (Center::Median, Scale::Mad) => {
-                spec.apply_unitless(|| Standardised::new(median(), mad(), MAD_TO_SIGMA), x, out)
-            }
-            (Center::Mean, Scale::Mad) => spec.apply_unitless(
-                || Standardised::new(Moments::single(MomentOutput::Mean), mad(), MAD_TO_SIGMA),
-                x,
-                out,
-            ),
-            // The engine's own anchored z-score: exact for data offset by 1e9.
-            (Center::Mean, Scale::Std) => spec.apply(Stat::Zscore { ddof: self.ddof }, x, out),
         }
     }
 
