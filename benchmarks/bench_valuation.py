@@ -15,10 +15,11 @@ Measured on the project's shared 2-core machine while it was idle (best of 9; wi
 another job on one core the ratios fall to about 9x and 6x)::
 
     machine: x86_64 , 2 cpus (RAYON_NUM_THREADS=unset); python 3.11.7, capcycle 0.1.0, numpy 2.4.6, pandas 3.1.1
-    expanding median z-score, 1,000,000 points     capcycle      32.2 ms   pandas     368.3 ms   ratio   11.4x
-    rolling(252) median z-score, 5,000 x 2,000     capcycle     291.0 ms   pandas    2944.5 ms   ratio   10.1x
+    expanding median z-score, 1,000,000 points     capcycle      32.3 ms   pandas     400.8 ms   ratio   12.4x
+    rolling(252) median z-score, 5,000 x 2,000     capcycle     271.2 ms   pandas    3094.7 ms   ratio   11.4x
 
-(main after the lockstep moments; the branch before them measured 11.9x and 11.1x.)
+(the run before gave 12.1x and 12.3x; the VM's neighbours move single runs by up to
+30%, and a run under that noise gave 7.4x for the panel.)
 """
 
 from __future__ import annotations
