@@ -22,11 +22,11 @@ whole of what pandas produces), plus each native kernel on its own.
 Last run (x86_64, 2 cores, idle; best of 3; python 3.11.7, numpy 2.4.6, pandas
 3.1.1, release build, main):
 
-    pandas (loop over events + groupby):    1.460 s
-    capcycle event_study (summary):          0.347 s   ratio    4.2x   <- target 20x NOT met
-    capcycle event_study(...).paths too:     0.411 s   ratio    3.6x
-    capcycle kernel summary only:            0.345 s
-    capcycle kernel paths only:              0.050 s
+    pandas (loop over events + groupby):    1.483 s
+    capcycle event_study (summary):          0.298 s   ratio    5.0x   <- target 20x NOT met
+    capcycle event_study(...).paths too:     0.369 s   ratio    4.0x
+    capcycle kernel summary only:            0.311 s
+    capcycle kernel paths only:              0.051 s
 
 The summary kernel is the whole cost: per (series, offset), the anchored
 compensated moments over the events (`moments::Moments`, four offsets per step)

@@ -451,6 +451,31 @@ with_avx2_twin! {
     }
 }
 
+/// The moments of lanes `first..first + LANES` of `values` (rows of `lanes` values),
+/// every row pushed: one group at a time, so that its state stays in registers
+/// across the rows. Lanes past `lanes` read NaN, which changes nothing.
+fn moments_of_rows(
+    output: MomentOutput,
+    values: &[f64],
+    lanes: usize,
+    first: usize,
+) -> Moments<LANES> {
+    let mut moments = Moments::<LANES>::new(output, 0);
+    push_rows(&mut moments, values, lanes, first);
+    moments
+}
+
+with_avx2_twin! {
+    /// Push lanes `first..first + LANES` of every row of `values` into `moments`.
+    fn push_rows(moments: &mut Moments<LANES>, values: &[f64], lanes: usize, first: usize) {
+        let mut group = moments.clone();
+        for row in values.chunks_exact(lanes) {
+            group.push_row(lanes_of!(LANES, k => row.get(first + k).copied().unwrap_or(f64::NAN)));
+        }
+        *moments = group;
+    }
+}
+
 with_avx2_twin! {
     /// Moments of one lane: a long lane with a short window as a [`Split`] in lockstep.
     fn moments_of_lane(
@@ -711,18 +736,14 @@ fn reduce_lanes_unscaled(
     } else {
         MomentOutput::Sum
     };
-    // Every lane's moments, LANES lanes per accumulator in lockstep (the last group's
-    // lanes past `lanes` read NaN, which changes nothing).
-    let mut moments = vec![Moments::<LANES>::new(output, 0); lanes.div_ceil(LANES)];
+    // Every lane's moments, LANES lanes per accumulator in lockstep.
+    let moments: Vec<Moments<LANES>> = (0..lanes.div_ceil(LANES))
+        .map(|g| moments_of_rows(output, values, lanes, g * LANES))
+        .collect();
     let mut counts = vec![0.0f64; lanes];
     // NaN, which f64::min/max skip.
     let (mut lows, mut highs) = (vec![f64::NAN; lanes], vec![f64::NAN; lanes]);
     for row in values.chunks_exact(lanes) {
-        for (g, group) in moments.iter_mut().enumerate() {
-            group.push_row(
-                lanes_of!(LANES, k => row.get(g * LANES + k).copied().unwrap_or(f64::NAN)),
-            );
-        }
         for (((count, low), high), &x) in counts.iter_mut().zip(&mut lows).zip(&mut highs).zip(row)
         {
             *count += f64::from(u8::from(!x.is_nan()));
