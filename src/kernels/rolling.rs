@@ -265,7 +265,9 @@ impl<'a> RollingSpec<'a> {
                 PairStat::Corr => 0,
                 PairStat::Beta => ex - ey,
             };
-            outs[j].iter_mut().for_each(|v| *v = scale(*v, back));
+            if back != 0 {
+                outs[j].iter_mut().for_each(|v| *v = scale(*v, back));
+            }
         }
         let (ys, xs): (Vec<&[f64]>, Vec<&[f64]>) = together.iter().map(|&j| (ys[j], xs[j])).unzip();
         let mut chosen = pick_outputs(outs, &together);
@@ -451,22 +453,10 @@ with_avx2_twin! {
     }
 }
 
-/// The moments of lanes `first..first + LANES` of `values` (rows of `lanes` values),
-/// every row pushed: one group at a time, so that its state stays in registers
-/// across the rows. Lanes past `lanes` read NaN, which changes nothing.
-fn moments_of_rows(
-    output: MomentOutput,
-    values: &[f64],
-    lanes: usize,
-    first: usize,
-) -> Moments<LANES> {
-    let mut moments = Moments::<LANES>::new(output, 0);
-    push_rows(&mut moments, values, lanes, first);
-    moments
-}
-
 with_avx2_twin! {
-    /// Push lanes `first..first + LANES` of every row of `values` into `moments`.
+    /// Push lanes `first..first + LANES` of every row of `values` (rows of `lanes`
+    /// values) into `moments`, one group at a time so that its state stays in
+    /// registers across the rows. Lanes past `lanes` read NaN, which changes nothing.
     fn push_rows(moments: &mut Moments<LANES>, values: &[f64], lanes: usize, first: usize) {
         let mut group = moments.clone();
         for row in values.chunks_exact(lanes) {
@@ -738,7 +728,11 @@ fn reduce_lanes_unscaled(
     };
     // Every lane's moments, LANES lanes per accumulator in lockstep.
     let moments: Vec<Moments<LANES>> = (0..lanes.div_ceil(LANES))
-        .map(|g| moments_of_rows(output, values, lanes, g * LANES))
+        .map(|g| {
+            let mut moments = Moments::new(output, 0);
+            push_rows(&mut moments, values, lanes, g * LANES);
+            moments
+        })
         .collect();
     let mut counts = vec![0.0f64; lanes];
     // NaN, which f64::min/max skip.
