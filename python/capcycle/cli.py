@@ -101,7 +101,8 @@ def reproduce(
     pngs: list[str] = []
     for exhibit in exhibits():
         key, number = exhibit[0], exhibit[1]
-        kwargs = getattr(inputs, key)
+        data_kwargs = getattr(inputs, key)
+        kwargs = None if data_kwargs is None else {**data_kwargs, **inputs.text.get(key, {})}
         png = out / f"figure{number}.png"
         pngs.append(png.name)
         values: dict[str, float] = {}

@@ -71,19 +71,34 @@ _ETF = {
         "standing for the Russell 2000 and 1000",
     ),
 }
+_MONTHLY_SIZE_SOURCE = (
+    "Kenneth R. French data library, Portfolios Formed on Size (value-weighted monthly "
+    "returns, bottom 30% vs top 30% of NYSE market cap); cuts from FRED DFEDTAR/DFEDTARU"
+)
+_PB_SOURCE = (
+    "Kenneth R. French data library, 25 Portfolios Formed on Size and Book-to-Market "
+    "(VW average BE/ME, number of firms, average market cap). PROXY: cap-weighted "
+    "price-to-book of the smallest vs the biggest size quintile, not the note's forward P/E"
+)
 _RELEASES = "release days from the BLS, ISM and Federal Reserve calendars (capcycle.calendar)"
 
 
 @dataclass
 class Inputs:
-    """Keyword arguments for each figure (``fig1`` .. ``fig4``; None when the data cannot
-    give it), the proxy and the files that feed each figure (``sources``: one line per
-    figure, with where each file came from), and the reason for each missing figure."""
+    """What each figure is drawn from.
+
+    ``fig1`` .. ``fig4``: the data keyword arguments of ``figureN_data`` and ``figureN``
+    (None when the data cannot give them); ``text``: per figure, the keyword arguments
+    only ``figureN`` takes (``labels``, ``source``: the proxy's names and sources), so
+    ``figureN(**inputs.figN, **inputs.text["figN"])`` draws it; ``sources``: one line
+    per figure, the proxy and where each file came from; ``reasons``: why a figure is
+    missing."""
 
     fig1: dict[str, Any] | None = None
     fig2: dict[str, Any] | None = None
     fig3: dict[str, Any] | None = None
     fig4: dict[str, Any] | None = None
+    text: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -153,14 +168,15 @@ class _Loader:
 def _fig1(load: _Loader, inputs: Inputs) -> None:
     small, large, labels, source, origin = load.pair("IJR", "SPY")
     yld = load.get("fred", "DGS2")
-    inputs.fig1 = {"small": small, "large": large, "yield_2y": yld, "labels": labels,
-                   "source": f"{source}; 2-year Treasury yield, FRED DGS2"}
+    inputs.fig1 = {"small": small, "large": large, "yield_2y": yld}
+    inputs.text["fig1"] = {"labels": labels, "source": f"{source}; 2-year Treasury yield, FRED DGS2"}
     inputs.sources["fig1"] = f"{origin}; 2-year yield FRED DGS2 {_origin(yld)}"
 
 
 def _fig2(load: _Loader, inputs: Inputs) -> None:
     small, large, labels, source, origin = load.pair("IWM", "IWB")
-    inputs.fig2 = {"small": small, "large": large, "labels": labels, "source": f"{source}; {_RELEASES}"}
+    inputs.fig2 = {"small": small, "large": large}
+    inputs.text["fig2"] = {"labels": labels, "source": f"{source}; {_RELEASES}"}
     inputs.sources["fig2"] = origin
 
 
@@ -175,7 +191,8 @@ def _fig3(load: _Loader, inputs: Inputs) -> None:
         cross = None
     else:
         cross = capcycle.relative_performance(_monthly(iwm), _monthly(iwb))
-    inputs.fig3 = {"relative": rel, "cross_check": cross, "labels": SIZE_LABELS}
+    inputs.fig3 = {"relative": rel, "cross_check": cross}
+    inputs.text["fig3"] = {"labels": SIZE_LABELS, "source": _MONTHLY_SIZE_SOURCE}
     inputs.sources["fig3"] = (
         f"Ken French monthly size portfolios, VW Lo 30 vs Hi 30 {_origin(size)}"
         + ("; cross-check IWM vs IWB month-ends" if cross is not None else "")
@@ -184,8 +201,9 @@ def _fig3(load: _Loader, inputs: Inputs) -> None:
 
 def _fig4(load: _Loader, inputs: Inputs, multiples: PathLike | None) -> None:
     if multiples is not None:
-        inputs.fig4 = {"ratio": read_multiples(multiples), "measure": "Forward P/E",
-                       "labels": ("small caps", "large caps"), "source": f"user file {os.fspath(multiples)}"}
+        inputs.fig4 = {"ratio": read_multiples(multiples)}
+        inputs.text["fig4"] = {"measure": "Forward P/E", "labels": ("small caps", "large caps"),
+                               "source": f"user file {os.fspath(multiples)}"}
         inputs.sources["fig4"] = f"user multiples {os.fspath(multiples)}"
         return
     t = load.get("french", SIZE_BM)
@@ -193,6 +211,8 @@ def _fig4(load: _Loader, inputs: Inputs, multiples: PathLike | None) -> None:
         _french_table(t, "of be/me"), _french_table(t, "number of firms"), _french_table(t, "average market cap")
     )
     inputs.fig4 = {"ratio": proxy["ratio"], "start": "1963-07-01"}
+    inputs.text["fig4"] = {"measure": "Price-to-book", "labels": ("smallest size quintile", "biggest size quintile"),
+                           "source": _PB_SOURCE}
     inputs.sources["fig4"] = (
         "price-to-book PROXY, smallest vs biggest size quintile since 1963-07, from BE/ME, number of "
         f"firms and average market cap {_origin(t)}"
