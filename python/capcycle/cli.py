@@ -131,6 +131,9 @@ def reproduce(
             echo(f"  {key}: NOT DRAWN - {reasons[key]}")
         else:
             echo(f"  {key}: {inputs.sources[key]}")
+    if any("capcycle snapshot" in inputs.sources.get(e[0], "") for e in exhibits()):
+        echo("  (snapshot: data shipped with capcycle, offline or when the network did not answer; "
+             "`capcycle data fetch` gets the newest into the cache)")
     missing_cycles = [m for m in SUMMARY_ROWS["fig3"] if m.startswith("after_12m_2") and
                       math.isnan(float(summary.loc[(summary.figure == "fig3") & (summary.metric == m), "value"].iloc[0]))]
     if "fig3" not in reasons and missing_cycles:
@@ -238,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"capcycle data where: --data {args.data!r} is not a folder", file=sys.stderr)
                 return 2
             return _where(args.data, args.offline)
-        parser.parse_args(["data", "--help"])
+        print("capcycle data: say fetch or where (capcycle data --help)", file=sys.stderr)
+        return 2
     if args.command != "reproduce":
         parser.print_help()
         return 2
