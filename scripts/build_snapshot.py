@@ -25,6 +25,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -189,9 +190,9 @@ def build_french(item: French, source: Path | None) -> tuple[bytes, dict[str, ob
     return "\n".join(lines).encode(), meta
 
 
-def build(source: Path | None, out: Path) -> dict[str, object]:
-    """Write every snapshot file and the manifest under ``out``; return the manifest."""
-    files: dict[str, object] = {}
+def build(source: Path | None, out: Path) -> dict[str, dict[str, object]]:
+    """Write every snapshot file and the manifest under ``out``; return the manifest's files."""
+    files: dict[str, dict[str, object]] = {}
     for item in SPEC:
         if isinstance(item, Fred):
             name, (csv, meta) = f"fred/{item.series_id}.csv", build_fred(item, source)
@@ -203,7 +204,7 @@ def build(source: Path | None, out: Path) -> dict[str, object]:
         target.write_bytes(packed)
         meta.update(sha256=sha256(packed), csv_sha256=sha256(csv), bytes=len(packed))
         files[name] = meta
-    manifest = {
+    manifest: dict[str, Any] = {
         "about": (
             "Public data shipped with capcycle so that `capcycle reproduce` and the notebooks "
             "work offline; rebuilt by scripts/build_snapshot.py. The loaders look here last, "
@@ -212,7 +213,7 @@ def build(source: Path | None, out: Path) -> dict[str, object]:
         "files": files,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return manifest
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         if not folder:
             parser.error("give --from DIR, set CAPCYCLE_DATA, or pass --network")
         source = Path(folder)
-    manifest = build(source, Path(args.out))
-    for name, meta in manifest["files"].items():  # type: ignore[union-attr]
+    files = build(source, Path(args.out))
+    for name, meta in files.items():
         print(f"{name}: {meta['first']} .. {meta['last']}, {meta['rows']} rows, {meta['bytes']} bytes")
     return 0
 

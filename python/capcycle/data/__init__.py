@@ -147,7 +147,8 @@ def _snapshot_origin(folder: str, filename: str) -> str | None:
 
 
 def _with_origin(result: T, origin: str) -> T:
-    frames = result.values() if isinstance(result, dict) else [result]
+    """Record where ``result`` (a Series, or a dict of Ken French tables) came from."""
+    frames: list[pd.Series | pd.DataFrame] = list(result.values()) if isinstance(result, dict) else [result]  # type: ignore[list-item]
     for frame in frames:
         frame.attrs["origin"] = origin
     return result
