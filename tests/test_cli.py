@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -196,30 +197,52 @@ def test_data_where(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypa
     assert "download https://fred" not in printed  # every file is in the folder
 
 
-def test_data_fetch_fills_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """`capcycle data fetch` against recorded responses: FRED CSVs and Ken French zips
-    made from the snapshot's own files, served by a fake download."""
+def recorded(served: list[str]) -> Callable[..., bytes]:
+    """A fake download answering FRED and Ken French URLs with responses made from the
+    snapshot's own files (FRED CSV; a zip holding the Ken French CSV)."""
     import io
     import zipfile
 
     from capcycle.data import _snapshot
 
-    served: list[str] = []
-
-    def recorded(url: str, **_: object) -> bytes:
+    def answer(url: str, **_: object) -> bytes:
         served.append(url)
         if "fredgraph" in url:
-            name = url.rsplit("=", 1)[1]
-            return _snapshot.snapshot_text("fred", f"{name}.csv")
+            return _snapshot.snapshot_text("fred", f"{url.rsplit('=', 1)[1]}.csv")
         dataset = url.rsplit("/", 1)[1].removesuffix("_CSV.zip")
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
             zf.writestr(f"{dataset}.csv", _snapshot.snapshot_text("french", f"{dataset}.csv"))
         return buf.getvalue()
 
+    return answer
+
+
+def test_reproduce_refresh_draws_from_the_fresh_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[str] = []
+    monkeypatch.delenv("CAPCYCLE_DATA", raising=False)
+    monkeypatch.setenv("CAPCYCLE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("capcycle.data.download", recorded(served))
+    assert main(["reproduce", "--refresh", "--out", str(tmp_path / "o")]) == 0
+    printed = capsys.readouterr().out
+    assert len(served) == 8 and "Fetched 8 of 8 files" in printed
+    summary = pd.read_csv(tmp_path / "o" / "summary.csv")
+    for fig in ("fig1", "fig2", "fig3", "fig4"):
+        assert f"[cache {tmp_path / 'cache'}" in summary.loc[summary.figure == fig, "source"].iloc[0], fig
+    assert "capcycle snapshot" not in printed
+
+
+def test_data_fetch_fills_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`capcycle data fetch` against recorded responses: FRED CSVs and Ken French zips
+    made from the snapshot's own files, served by a fake download."""
+    from capcycle.data import _snapshot
+
+    served: list[str] = []
     cache = tmp_path / "cache"
     monkeypatch.setenv("CAPCYCLE_CACHE", str(cache))
-    monkeypatch.setattr("capcycle.data.download", recorded)
+    monkeypatch.setattr("capcycle.data.download", recorded(served))
     assert main(["data", "fetch"]) == 0
     printed = capsys.readouterr().out
     assert len(served) == 8 and "Fetched 8 of 8 files" in printed
