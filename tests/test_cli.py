@@ -253,6 +253,26 @@ def test_data_fetch_fills_the_cache(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert f"cache {cache / 'fred' / 'DGS2.csv'}" in capsys.readouterr().out
 
 
+def test_data_fetch_stops_asking_once_the_network_failed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from capcycle.data import DownloadError
+
+    asked: list[str] = []
+
+    def down(url: str, **_: object) -> bytes:
+        asked.append(url)
+        raise DownloadError(f"could not download {url}: no network in this test")
+
+    monkeypatch.delenv("CAPCYCLE_DATA", raising=False)
+    monkeypatch.setattr("capcycle.data.download", down)
+    assert main(["data", "fetch"]) == 1
+    printed = capsys.readouterr().out
+    assert len(asked) == 1 and "no network in this test" in printed
+    assert "fred/DGS2.csv: the download failed; in use: capcycle snapshot fred/DGS2.csv" in printed
+    assert "fred/DFEDTARU.csv: not tried: the network failed; in use: capcycle snapshot" in printed
+
+
 def test_data_fetch_offline_says_what_is_used(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAPCYCLE_OFFLINE", "1")
     monkeypatch.delenv("CAPCYCLE_DATA", raising=False)

@@ -163,15 +163,22 @@ def fetch(*, echo: Callable[[str], None] = print) -> int:
 
     wanted = [(folder, name) for folder, name, _ in FILES if folder in ("fred", "french")]
     failed = 0
+    down: str | None = None  # after one failed connection the others are not tried
     with tqdm(wanted, desc="capcycle data fetch", unit="file", disable=not _progress_enabled()) as bar:
         for folder, name in bar:
             bar.set_postfix_str(f"{folder}/{name}")
             load = cd.fred if folder == "fred" else cd.french
             try:
+                if down is not None:
+                    raise cd.DownloadError(down)
                 got = load(name, refresh=True)
             except (ValueError, OSError) as exc:  # offline, download and cache errors
                 failed += 1
-                bar.write(f"  {folder}/{name}.csv: not fetched ({exc}); in use: {cd.where(folder, name, offline=True)}")
+                why = down or str(exc)
+                if isinstance(exc, cd.DownloadError) and down is None:
+                    why, down = "the download failed", "not tried: the network failed"
+                    bar.write(f"  {exc}")
+                bar.write(f"  {folder}/{name}.csv: {why}; in use: {cd.where(folder, name, offline=True)}")
                 continue
             last = (next(iter(got.values())) if isinstance(got, dict) else got).index[-1]
             bar.write(f"  {folder}/{name}.csv: data to {last:%Y-%m-%d}, cached in {cd.cache_dir() / folder}")
