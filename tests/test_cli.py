@@ -279,7 +279,7 @@ def test_data_fetch_offline_says_what_is_used(capsys: pytest.CaptureFixture[str]
     assert main(["data", "fetch"]) == 1
     printed = capsys.readouterr().out
     assert "Fetched 0 of 8 files" in printed
-    assert "not fetched (refresh=True needs the network" in printed
+    assert "fred/DGS2.csv: not fetched: offline (CAPCYCLE_OFFLINE); in use: capcycle snapshot" in printed
     assert "in use: capcycle snapshot fred/DGS2.csv, vintage: data to 2025-12-30" in printed
 
 

@@ -163,7 +163,8 @@ def fetch(*, echo: Callable[[str], None] = print) -> int:
 
     wanted = [(folder, name) for folder, name, _ in FILES if folder in ("fred", "french")]
     failed = 0
-    down: str | None = None  # after one failed connection the others are not tried
+    # offline, or after one failed connection, the files are not asked for
+    down = "not fetched: offline (CAPCYCLE_OFFLINE)" if cd.is_offline(None) else None
     with tqdm(wanted, desc="capcycle data fetch", unit="file", disable=not _progress_enabled()) as bar:
         for folder, name in bar:
             bar.set_postfix_str(f"{folder}/{name}")

@@ -98,6 +98,7 @@ __all__ = [
     "calendar",
     "fred",
     "french",
+    "is_offline",
     "prices",
     "read_prices",
     "snapshot_manifest",
