@@ -9,7 +9,8 @@ import pytest
 
 import capcycle.data
 import capcycle.data._layout
-import capcycle.data._sample
+import capcycle.data._snapshot
+import capcycle.figures.inputs
 import capcycle.events
 import capcycle.fed
 import capcycle.performance
@@ -22,7 +23,8 @@ import capcycle.valuation
     [
         capcycle.data,
         capcycle.data._layout,
-        capcycle.data._sample,
+        capcycle.data._snapshot,
+        capcycle.figures.inputs,
         capcycle.performance,
         capcycle.rolling,
         capcycle.valuation,

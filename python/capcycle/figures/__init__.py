@@ -15,14 +15,14 @@
 
 One module per exhibit (``rates``, ``daily_excess``, ``first_cuts``,
 ``relative_valuation``), their shared style (``_style``) and their inputs (``inputs``).
-``load_inputs(data_dir)`` gathers every input from a data folder (the layout of
-``capcycle.data``), ``sample_inputs()`` from the embedded sample; both say which
-source feeds each figure and why a figure cannot be drawn.
+``load_inputs(data_dir=None)`` gathers every input by the lookup rule of
+``capcycle.data`` (a data folder, ``CAPCYCLE_DATA``, the cache, the network, the
+snapshot shipped in the package) and says which proxy and files feed each figure.
 
 Examples
 --------
 >>> import capcycle.figures as cf
->>> inputs = cf.load_inputs("/path/to/data")          # doctest: +SKIP
+>>> inputs = cf.load_inputs()                          # doctest: +SKIP
 >>> fig = cf.figure2(**inputs.fig2)                     # doctest: +SKIP
 >>> cf.figure2_summary(cf.figure2_data(**inputs.fig2))  # doctest: +SKIP
 """
@@ -38,7 +38,7 @@ from capcycle.figures.first_cuts import (
     figure3_summary,
     size_relative_index,
 )
-from capcycle.figures.inputs import Inputs, load_inputs, sample_inputs
+from capcycle.figures.inputs import Inputs, daily_levels, load_inputs, where
 from capcycle.figures.rates import FIG1_SOURCE, figure1, figure1_data, figure1_summary
 from capcycle.figures.relative_valuation import (
     FIG4_SOURCE,
@@ -57,6 +57,7 @@ __all__ = [
     "FIG4_SOURCE",
     "Figure3Data",
     "Inputs",
+    "daily_levels",
     "figure1",
     "figure1_data",
     "figure1_summary",
@@ -72,7 +73,7 @@ __all__ = [
     "load_inputs",
     "placeholder",
     "read_multiples",
-    "sample_inputs",
     "size_pb_proxy",
     "size_relative_index",
+    "where",
 ]
