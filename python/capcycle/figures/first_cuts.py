@@ -152,7 +152,7 @@ def _bootstrap_band(study: Any, n: int, seed: int) -> pd.DataFrame:
 def _placebo_percentile(study: Any, n: int, seed: int, after: int) -> float:
     """Where the real mean +after-month change ranks among the same windows around
     random month-ends (``EventStudy.placebo``), as a fraction in [0, 1]."""
-    return float(study.placebo(n=n, seed=seed).at(after)) / 100.0
+    return float(study.placebo(n=n, seed=seed).at(after))
 
 
 def figure3_summary(data: Figure3Data) -> dict[str, float]:
