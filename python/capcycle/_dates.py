@@ -91,7 +91,7 @@ def to_timestamp(value: DateLike, name: str) -> pd.Timestamp:
     """
     if isinstance(value, str):
         return _from_text(value, name)
-    if value is None or value is pd.NaT or (isinstance(value, np.datetime64) and np.isnat(value)):
+    if value is None or bool(pd.isna(value)):
         raise ValueError(f"{name}: got a missing date ({value!r}); pass a date")
     if isinstance(value, (pd.Timestamp, _dt.date, np.datetime64)):
         try:

@@ -31,7 +31,7 @@ import html
 import numbers
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -70,10 +70,10 @@ def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
 def _count(name: str, value: Any, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name}: must be at least {minimum}, got {value}")
-    return value
+    number = int(value)
+    if number < minimum:
+        raise ValueError(f"{name}: must be at least {minimum}, got {number}")
+    return number
 
 
 def _day_numbers(index: pd.DatetimeIndex) -> np.ndarray:
@@ -145,8 +145,9 @@ def _outside(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray
     """Mask of the events inside the series' first..last date; raise or warn for the others."""
     ev_days = _day_numbers(events)
     out = (ev_days < days[0]) | (ev_days > days[-1])
+    inside: np.ndarray = ~out
     if not out.any():
-        return ~out
+        return inside
     listed = ", ".join(d.strftime("%Y-%m-%d") for d in events[out][:10]) + (", ..." if out.sum() > 10 else "")
     span = f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}"
     if outside == "raise":
@@ -158,7 +159,7 @@ def _outside(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray
         raise ValueError(f"events: every event ({listed}) is outside the data ({span}); nothing to study")
     warnings.warn(f"event_study: dropped {out.sum()} event(s) outside the data ({span}): {listed}",
                   UserWarning, stacklevel=3)
-    return ~out
+    return inside
 
 
 def _align(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray, values: np.ndarray,
@@ -181,10 +182,10 @@ def _align(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray, 
         uniq, counts = np.unique(taken, return_counts=True)
         if (counts > 1).any():
             row = uniq[counts > 1][0]
-            which = [events[i].strftime("%Y-%m-%d") for i in np.flatnonzero(rows[:, s] == row)]
+            which = [events[int(i)].strftime("%Y-%m-%d") for i in np.flatnonzero(rows[:, s] == row)]
             label = f" in series[{names[s]!r}]" if is_frame else ""
             raise ValueError(
-                f"events: {' and '.join(which)} all align to {index[row]:%Y-%m-%d}{label} (align={align!r}); "
+                f"events: {' and '.join(which)} all align to {index[int(row)]:%Y-%m-%d}{label} (align={align!r}); "
                 "drop the duplicates"
             )
     return rows
@@ -464,10 +465,12 @@ class EventStudy:
         m = len(self.events)
         return [arr[:, s * m : (s + 1) * m] for s in range(len(self._names))]
 
-    def _columns(self, inner: Sequence[Any], name: str) -> pd.Index:
+    def _columns(self, inner: Iterable[Any], name: str) -> pd.Index:
         if self._is_frame:
-            return pd.MultiIndex.from_product([self._names, list(inner)], names=["series", name])
-        return pd.Index(list(inner), name=name)
+            columns: pd.Index = pd.MultiIndex.from_product([self._names, list(inner)], names=["series", name])
+            return columns
+        flat: pd.Index = pd.Index(list(inner), name=name)
+        return flat
 
     # ------------------------------------------------------------------ API
 
@@ -500,11 +503,12 @@ class EventStudy:
         2024-01-03 00:00:00    2.0   1.0
         mean                   2.0   1.0
         """
-        if (isinstance(pairs, tuple) and len(pairs) == 2
-                and all(isinstance(v, numbers.Integral) for v in pairs)):
-            pairs = [pairs]
+        given: Any = pairs
+        if (isinstance(given, tuple) and len(given) == 2
+                and all(isinstance(v, numbers.Integral) for v in given)):
+            given = [given]
         try:
-            pairs = [tuple(p) for p in pairs]  # type: ignore[union-attr]
+            pairs = [tuple(p) for p in given]
         except TypeError:
             raise TypeError("pairs: must be a list of (a, b) offset pairs") from None
         if not pairs:
@@ -846,7 +850,7 @@ def event_study(
     align = _choice("align", align, _ALIGNS)  # type: ignore[assignment]
     outside = _choice("outside", outside, _OUTSIDE)  # type: ignore[assignment]
     values, days, names, is_frame = _prepare_series(series)
-    index = series.index
+    index = cast(pd.DatetimeIndex, series.index)  # checked by _prepare_series
     naive = _naive(index)
     requested = _parse_events(events, index)
     inside = _outside(requested, naive, days, outside)

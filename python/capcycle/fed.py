@@ -142,7 +142,7 @@ def _duration(name: str, value: Any, *, allow_zero: bool) -> pd.Timedelta:
         out = pd.Timedelta(value)
     except (ValueError, TypeError) as err:
         raise ValueError(f"{name}: could not read {value!r} as a duration such as '365D' ({err})") from None
-    if out is pd.NaT or (out < pd.Timedelta(0) if allow_zero else out <= pd.Timedelta(0)):
+    if pd.isna(out) or (out < pd.Timedelta(0) if allow_zero else out <= pd.Timedelta(0)):
         raise ValueError(f"{name}: must be {'non-negative' if allow_zero else 'positive'}, got {value!r}")
     return out
 
@@ -208,7 +208,7 @@ def target_rate(data_dir: str | os.PathLike[str] | None = None, *, offline: bool
     if old.empty or new.empty:
         raise ValueError(f"data_dir: {'DFEDTAR' if old.empty else 'DFEDTARU'} has no value")
     moved = new.copy()
-    moved.index = _fred_decision_dates(new.index)
+    moved.index = _fred_decision_dates(pd.DatetimeIndex(new.index))
     # The day before the first moved date now holds the moved value (same as FRED's
     # then: no decision falls on 2016-12-31); the last published day keeps its value.
     parts = [old[old.index < new.index[0]], moved[~moved.index.duplicated(keep="last")],
@@ -232,7 +232,7 @@ def _cut_groups(rate: pd.Series, gap: pd.Timedelta) -> list[list[int]]:
     groups: list[list[int]] = []
     previous: pd.Timestamp | None = None
     for row in cut_rows:
-        date = dates[row]
+        date = dates[int(row)]
         if previous is None:
             # The data must cover min_gap before a cut to call it a first cut.
             starts = date - dates[0] >= gap
@@ -303,7 +303,7 @@ def first_cuts(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", 
     rate = _rate_series(target_rate)
     gap = _duration("min_gap", min_gap, allow_zero=False)
     rows = [group[0] for group in _cut_groups(rate, gap)]
-    return pd.DatetimeIndex(_redate(rate.index[rows], lag, target_rate.name), name="first_cut")
+    return pd.DatetimeIndex(_redate(pd.DatetimeIndex(rate.index[rows]), lag, target_rate.name), name="first_cut")
 
 
 def cycles(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", lag: Lag = None) -> pd.DataFrame:
@@ -350,8 +350,8 @@ def cycles(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", lag:
     after = values[np.asarray(last, dtype=np.int64)] if groups else np.array([], dtype=float)
     return pd.DataFrame(
         {
-            "first_cut": pd.DatetimeIndex(_redate(rate.index[first], lag, target_rate.name)),
-            "last_cut": pd.DatetimeIndex(_redate(rate.index[last], lag, target_rate.name)),
+            "first_cut": _redate(pd.DatetimeIndex(rate.index[first]), lag, target_rate.name),
+            "last_cut": _redate(pd.DatetimeIndex(rate.index[last]), lag, target_rate.name),
             "n_cuts": np.array([len(g) for g in groups], dtype=np.int64),
             "change_bp": np.round((after - before) * 100.0, 6),
             "rate_before": before,

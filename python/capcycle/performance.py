@@ -106,7 +106,7 @@ def _to_polars(out: pd.Series, meta: _PolarsDates) -> pl.DataFrame | pl.Series:
 
 
 def _keeping_library(compute: Callable[[Any, Any, str], pd.Series], small: Any, large: Any,
-                     kind: str) -> Any:
+                     kind: str) -> pd.Series | pl.DataFrame | pl.Series:
     """Run ``compute`` on pandas stand-ins of polars inputs and give polars back."""
     s, lg, meta = _from_polars(small, large)
     out = compute(s, lg, kind)
@@ -194,11 +194,11 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
     tail = r.iloc[1:]
     if tail.isna().any():
         raise ValueError(
-            f"{arg} has a missing return at {tail.index[tail.isna().argmax()]} "
+            f"{arg} has a missing return at {tail.index[int(tail.isna().argmax())]} "
             "(only the first, base row may be NaN)"
         )
     if (tail <= -1).any():
-        raise ValueError(f"{arg} has a return of -100% or less at {tail.index[(tail <= -1).argmax()]}")
+        raise ValueError(f"{arg} has a return of -100% or less at {tail.index[int((tail <= -1).argmax())]}")
     _check_finite(tail, arg, "return")
     if r.empty:
         return r.astype("float64")
@@ -206,7 +206,7 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
     with np.errstate(over="ignore"):
         levels = np.cumprod(growth)
     if not np.isfinite(levels).all():
-        where = r.index[np.argmax(~np.isfinite(levels))]
+        where = r.index[int(np.argmax(~np.isfinite(levels)))]
         raise ValueError(f"{arg}: compounding the returns overflows float64 at {where}; are they in percent?")
     return pd.Series(levels, index=r.index)
 
@@ -283,7 +283,7 @@ def _relative_performance(small: Any, large: Any, kind: str) -> pd.Series:
     if s.empty:
         raise ValueError("small and large have no date in common")
     ratio = s / lg
-    out = ratio / ratio.iloc[0]
+    out: pd.Series = ratio / ratio.iloc[0]
     out.name = _name(_as_series(small, "small"), _as_series(large, "large"), "/")
     return out
 
