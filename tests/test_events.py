@@ -579,3 +579,13 @@ def test_placebo_percentiles_are_fractions_like_figure3_12() -> None:
     assert pl.at(12) == data.placebo and 0.0 <= data.placebo <= 1.0
     assert pl.percentile.between(0.0, 1.0).all() and pl.at(0) == 1.0
     assert f"at the {round(100 * pl.at(12))}" in pl.describe(12)
+
+
+def test_columns_aligned_apart_still_refuse_an_absurd_window_12() -> None:
+    idx = pd.bdate_range("2024-07-01", periods=4)
+    frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "b": [1.0, 2.0, 3.0, 4.0]}, index=idx)
+    for call in (lambda: event_study(frame, "2024-07-02", before=2**40, after=2**40).summary,
+                 lambda: event_study(frame["a"].iloc[1:], "2024-07-02", before=2**62, after=2**62,
+                                     align="previous").summary):
+        with pytest.raises(MemoryError, match="after:"):
+            call()

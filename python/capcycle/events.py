@@ -11,6 +11,12 @@ mean is against the same windows around random dates of the sample.
 
 Definitions (see also ``src/kernels/events.rs``):
 
+- Alignment: an event moves to the first row on or after its date whose value is not
+  NaN (``align="next"``) or the last on or before it (``"previous"``), each column
+  of a DataFrame on its own rows (``EventStudy.aligned``). Events before the first or
+  after the last date of the series raise, or are dropped with a warning
+  (``outside="drop"``, ``EventStudy.dropped``). Dates follow ``capcycle._dates``
+  (ISO strings, Timestamps, dates; ``"03/07/2019"`` is refused as ambiguous).
 - ``unit="trading_days"``: offset k is k rows from the event row;
   ``"days"``/``"months"``: offset k is the last row on or before the aligned event
   date plus k calendar days/months (the day of month clamped to the month's end:
@@ -203,22 +209,31 @@ def _columns_of(values: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return values if len(cols) == values.shape[1] else np.asfortranarray(values[:, cols])
 
 
+def _nan_block(n_offsets: int, n_columns: int) -> np.ndarray:
+    """A NaN array for the assembled output, as the kernels say when it is too large."""
+    try:
+        return np.full((n_offsets, n_columns), np.nan)
+    except (ValueError, MemoryError):
+        raise MemoryError(f"after: {n_offsets} offsets x {n_columns} columns do not fit in memory") from None
+
+
 def _summary_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, before: int, after: int,
                    unit: str, kind: str) -> np.ndarray:
     """``_core.event_summary`` with one event row per (event, series): the statistics
     skip NaN, so a (series, event) without a row (-1, its path all NaN) is left out."""
+    groups = _alignment_groups(rows)
+    if len(groups) == 1 and (groups[0][1] >= 0).all():  # the usual case: one call, no copy
+        return cast(np.ndarray, _core.event_summary(days, values, groups[0][1], before, after, unit, kind))
     n_stats = len(_STATS)
-    out = np.empty((before + after + 1, values.shape[1] * n_stats))
-    for cols, pattern in _alignment_groups(rows):
+    out = _nan_block(before + after + 1, values.shape[1] * n_stats)
+    for cols, pattern in groups:
         target = (cols[:, None] * n_stats + np.arange(n_stats)[None, :]).ravel()
         have = pattern >= 0
         if have.any():
             out[:, target] = _core.event_summary(days, _columns_of(values, cols), pattern[have], before, after,
                                                  unit, kind)
-        else:
-            block = np.full((out.shape[0], len(cols), n_stats), np.nan)
-            block[:, :, _STATS.index("count")] = 0.0
-            out[:, target] = block.reshape(out.shape[0], -1)
+        else:  # no event in these series: every statistic NaN, count 0
+            out[:, (cols * n_stats + _STATS.index("count"))] = 0.0
     return out
 
 
@@ -226,9 +241,12 @@ def _paths_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, before:
                  unit: str, kind: str) -> np.ndarray:
     """``_core.event_paths`` (offsets, series * events) with one event row per (event,
     series); NaN paths where a series has no row (-1)."""
+    groups = _alignment_groups(rows)
+    if len(groups) == 1 and (groups[0][1] >= 0).all():
+        return cast(np.ndarray, _core.event_paths(days, values, groups[0][1], before, after, unit, kind))
     m = rows.shape[0]
-    out = np.full((before + after + 1, values.shape[1] * m), np.nan)
-    for cols, pattern in _alignment_groups(rows):
+    out = _nan_block(before + after + 1, values.shape[1] * m)
+    for cols, pattern in groups:
         have = np.flatnonzero(pattern >= 0)
         if len(have):
             target = (cols[:, None] * m + have[None, :]).ravel()
