@@ -7,6 +7,7 @@ from types import ModuleType
 
 import pytest
 
+import capcycle._dates
 import capcycle.data
 import capcycle.data._layout
 import capcycle.data._snapshot
@@ -21,6 +22,7 @@ import capcycle.valuation
 @pytest.mark.parametrize(
     "module",
     [
+        capcycle._dates,
         capcycle.data,
         capcycle.data._layout,
         capcycle.data._snapshot,

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import capcycle
+from capcycle._dates import to_timestamp
 from capcycle.calendar import releases
 from capcycle.figures._style import GREEN, GREY, NAVY, ORANGE, RED, as_series, day_label, footnote, new_figure, percent_axis
 
@@ -35,11 +36,11 @@ def figure2_data(
     small = as_series(small, "small")
     large = as_series(large, "large")
     excess = capcycle.excess_returns(small, large)
-    out = excess.loc[pd.Timestamp(start) : pd.Timestamp(end)].dropna()
+    out = excess.loc[to_timestamp(start, "start") : to_timestamp(end, "end")].dropna()
     out.name = "excess_return"
     out.attrs.update(
-        start=pd.Timestamp(start),
-        end=pd.Timestamp(end),
+        start=to_timestamp(start, "start"),
+        end=to_timestamp(end, "end"),
         july=_month_relative(small, large, 2024, 7),
     )
     return out

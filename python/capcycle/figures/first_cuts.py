@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import capcycle
+from capcycle._dates import to_timestamps
 from capcycle.figures._style import GREY, NAVY, as_frame, as_series, footnote, new_figure, percent_axis
 
 #: The first cuts of the three easing cycles the note studies (figure 3). Sources:
@@ -124,7 +125,7 @@ def figure3_data(
         random event dates of the placebo test; 0 skips them.
     """
     relative = as_series(relative, "relative")
-    all_cuts = pd.DatetimeIndex(CYCLE_CUTS if cuts is None else pd.to_datetime(cuts))
+    all_cuts = pd.DatetimeIndex(CYCLE_CUTS if cuts is None else to_timestamps(cuts, "cuts"))
     cuts_in, missing = _covered_cuts(relative, all_cuts, str(relative.name or "relative"))
     study = _study(relative, cuts_in, before, after) if len(cuts_in) else None
     paths = _named_paths(study, cuts_in, all_cuts, before, after)
@@ -152,7 +153,7 @@ def _bootstrap_band(study: Any, n: int, seed: int) -> pd.DataFrame:
 def _placebo_percentile(study: Any, n: int, seed: int, after: int) -> float:
     """Where the real mean +after-month change ranks among the same windows around
     random month-ends (``EventStudy.placebo``), as a fraction in [0, 1]."""
-    return float(study.placebo(n=n, seed=seed).at(after)) / 100.0
+    return float(study.placebo(n=n, seed=seed).at(after))
 
 
 def figure3_summary(data: Figure3Data) -> dict[str, float]:

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 import capcycle
+from capcycle._dates import to_timestamp
 from capcycle import rolling
 from capcycle.figures._style import GREY, NAVY, ORANGE, as_series, day_label, footnote, last_valid, new_figure, percent_axis
 
@@ -55,7 +56,7 @@ def figure1_data(
     small = as_series(small, "small")
     large = as_series(large, "large")
     yld = as_series(yield_2y, "yield_2y")
-    start, asof = pd.Timestamp(start), pd.Timestamp(asof)
+    start, asof = to_timestamp(start, "start"), to_timestamp(asof, "asof")
     if window < 2:
         raise ValueError(f"window must be at least 2 observations, got {window}")
     excess = capcycle.excess_returns(small.loc[:asof], large.loc[:asof])

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from capcycle import valuation
+from capcycle._dates import to_timestamp
 from capcycle.figures._style import NAVY, ORANGE, as_frame, as_series, footnote, new_figure
 
 
@@ -95,7 +96,7 @@ def figure4_data(ratio: pd.Series, *, start: str | pd.Timestamp | None = None, c
     and ``percentile`` (``valuation.percentile_rank``)."""
     ratio = as_series(ratio, "ratio")
     if start is not None:
-        ratio = ratio.loc[pd.Timestamp(start) :]
+        ratio = ratio.loc[to_timestamp(start, "start") :]
     ratio = ratio.dropna()
     if len(ratio) < 3:
         raise ValueError(f"ratio has {len(ratio)} values after start={start!r}: need at least 3")
