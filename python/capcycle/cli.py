@@ -36,6 +36,13 @@ def _only_params(func: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, 
     return {k: v for k, v in kwargs.items() if k in names}
 
 
+def _csv_value(value: Any) -> float:
+    """A summary value as summary.csv's number: a day (pd.Timestamp) as YYYYMMDD."""
+    if hasattr(value, "strftime"):
+        return math.nan if value != value else float(value.strftime("%Y%m%d"))  # NaT != NaT
+    return float(value)
+
+
 def reproduce(
     data_dir: str | Path | None,
     out_dir: str | Path,
@@ -88,7 +95,7 @@ def reproduce(
         if key in reasons:
             cf.placeholder(number, reasons[key]).savefig(png, dpi=110)
         names = list(SUMMARY_ROWS[key]) + [m for m in values if m not in SUMMARY_ROWS[key]]
-        rows += [(key, m, float(values.get(m, math.nan))) for m in names]
+        rows += [(key, m, _csv_value(values.get(m, math.nan))) for m in names]
 
     summary = pd.DataFrame(rows, columns=["figure", "metric", "value"])
     summary.to_csv(out / "summary.csv", index=False, float_format="%.10g")
