@@ -21,7 +21,8 @@ from capcycle.calendar import RELEASES, releases
 
 
 def _texts(fig: Figure) -> str:
-    return " ".join(t.get_text() for t in fig.texts)
+    """The figure's own texts (footnote), with line wrapping undone."""
+    return " ".join(" ".join(t.get_text() for t in fig.texts).split())
 
 
 def _check_dressed(fig: Figure) -> None:
@@ -144,7 +145,7 @@ def test_figure3_cycle_outside_data_is_nan() -> None:
     assert math.isclose(s["after_12m_mean"], 1.01**12 - 1, rel_tol=1e-9)
     fig = cf.figure3(rel, n_boot=0, n_placebo=0)
     _check_dressed(fig)
-    assert "2019 first Fed rate cut not shown" in _texts(fig).replace("\n", " ")
+    assert "2019 first Fed rate cut not shown" in _texts(fig)
 
 
 # ------------------------------------------------------------------ figure 4
@@ -230,7 +231,12 @@ def _all_text(fig: Figure) -> str:
         legend = ax.get_legend()
         if legend is not None:
             parts += [t.get_text() for t in legend.get_texts()]
-    return " | ".join(parts)
+    return " ".join(" | ".join(parts).split())
+
+
+def _title(ax: object) -> str:
+    """The left title with its wrapping undone."""
+    return " ".join(ax.get_title(loc="left").split())  # type: ignore[attr-defined]
 
 
 def _none_of_the_note(fig: Figure, allowed: tuple[str, ...] = ()) -> None:
@@ -285,7 +291,7 @@ def test_figure1_other_data_other_text() -> None:
     fig = cf.figure1(small, large, yld, start="2019-06-03", asof="2020-12-31")
     _check_dressed(fig)
     top = fig.axes[0]
-    assert top.get_title(loc="left") == f"AAA vs BBB and the 2-year yield: {ref:+.1%} since 3 Jun 2019"
+    assert _title(top) == f"AAA vs BBB and the 2-year yield: {ref:+.1%} since 3 Jun 2019"
     assert top.get_ylabel() == "AAA vs BBB,\ncumulative relative return"
     assert "Source: AAA, BBB; source not stated" in _texts(fig)
     assert "Data as of 31 Dec 2020" in _texts(fig)
@@ -293,12 +299,12 @@ def test_figure1_other_data_other_text() -> None:
     # a stated source and labels are used as given
     fig = cf.figure1(small, large, yld.rename("GS2"), start="2019-06-03", asof="2020-12-31",
                      labels=("Mid", "Mega"), source="my vendor")
-    assert fig.axes[0].get_title(loc="left").startswith("Mid vs Mega and the 2-year yield (GS2): ")
+    assert _title(fig.axes[0]).startswith("Mid vs Mega and the 2-year yield (GS2): ")
     assert "Source: my vendor." in _texts(fig)
     # the note's inputs, named as capcycle.data names them, get the note's text
     fig = cf.figure1(small.rename("IJR"), large.rename("SPY"), yld.rename("DGS2"), start="2019-06-03")
-    assert fig.axes[0].get_title(loc="left").startswith("S&P 600 vs S&P 500 and the 2-year Treasury yield")
-    assert cf.FIG1_SOURCE in _texts(fig).replace("\n", " ")
+    assert _title(fig.axes[0]).startswith("S&P 600 vs S&P 500 and the 2-year Treasury yield")
+    assert cf.FIG1_SOURCE in _texts(fig)
 
 
 def _ramp(index: pd.DatetimeIndex, r_small: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -324,7 +330,7 @@ def test_figure2_other_window_other_text() -> None:
     fig = cf.figure2(small, large, start="2025-03-25", end="2025-04-30")
     _check_dressed(fig)
     ax = fig.axes[0]
-    assert ax.get_title(loc="left") == (
+    assert _title(ax) == (
         f"Daily excess return of SML over BIG, 25 Mar 2025 to 30 Apr 2025; April 2025: {april:+.1%} compounded"
     )
     assert ax.get_xlabel() == "Trading day, 2025"
@@ -343,7 +349,7 @@ def test_figure2_window_across_years_without_full_month() -> None:
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Trading day, 2023-2024"
     window = small["2024-01-10"] / small["2023-12-19"] - 1
-    assert ax.get_title(loc="left").endswith(f"; {window:+.1%} compounded")
+    assert _title(ax).endswith(f"; {window:+.1%} compounded")
     assert "No event of events falls in the window" in _texts(fig)
 
 
@@ -406,7 +412,7 @@ def test_figure3_other_events_other_text() -> None:
     fig = cf.figure3(rel, ["2010-05-14", "2015-12-16"], before=6, after=9, n_boot=0, n_placebo=0)
     _check_dressed(fig)
     ax = fig.axes[0]
-    assert ax.get_title(loc="left") == f"Mid vs Mega around the event: {1.01**9 - 1:+.1%} on average 9 months after"
+    assert _title(ax) == f"Mid vs Mega around the event: {1.01**9 - 1:+.1%} on average 9 months after"
     assert ax.get_xlabel() == "Months from the event (0 = last month-end on or before it)"
     assert ax.get_ylabel() == "Mid vs Mega,\nrelative return since the event"
     assert ax.get_legend_handles_labels()[1] == ["Event 2010-05-14", "Event 2015-12-16", "Mean of the 2 paths"]
@@ -415,8 +421,8 @@ def test_figure3_other_events_other_text() -> None:
     assert "Fed" not in _all_text(fig) and "2001" not in _all_text(fig)
     # the note's input (as size_relative_index names it) gets the note's text
     fig = cf.figure3(rel.rename("Lo 30 / Hi 30"), n_boot=0, n_placebo=0)
-    assert fig.axes[0].get_title(loc="left").startswith("Small caps vs large caps around the first Fed rate cut")
-    assert cf.FIG3_SOURCE in _texts(fig).replace("\n", " ")
+    assert _title(fig.axes[0]).startswith("Small caps vs large caps around the first Fed rate cut")
+    assert cf.FIG3_SOURCE in _texts(fig)
 
 
 def test_figure4_single_series_gets_neutral_text() -> None:
@@ -426,7 +432,7 @@ def test_figure4_single_series_gets_neutral_text() -> None:
     _check_dressed(fig)
     ax = fig.axes[0]
     s = cf.figure4_summary(cf.figure4_data(cape))
-    assert ax.get_title(loc="left") == (
+    assert _title(ax) == (
         f"CAPE: {s['ratio_latest']:.2f}, {s['zscore_latest']:+.1f} sd from its median ({s['ratio_median']:.2f})"
     )
     assert ax.get_ylabel() == "CAPE"
@@ -435,7 +441,7 @@ def test_figure4_single_series_gets_neutral_text() -> None:
     for word in ("small", "large", "x)"):
         assert word not in _all_text(fig)
     fig = cf.figure4(cape, measure="Forward P/E", labels=("Small caps", "large caps"), source="my vendor")
-    assert fig.axes[0].get_title(loc="left").startswith("Forward P/E, Small caps / large caps: ")
+    assert _title(fig.axes[0]).startswith("Forward P/E, Small caps / large caps: ")
     assert fig.axes[0].get_ylabel() == "Forward P/E, Small caps / large caps (x)"
 
 
@@ -444,8 +450,8 @@ def test_figure4_proxy_keeps_the_note_text() -> None:
     bm, n, cap = _tables(months)
     bm.iloc[:, :5] = np.linspace(1.5, 2.5, 24)[:, None]
     fig = cf.figure4(cf.size_pb_proxy(bm, n, cap)["ratio"])
-    assert fig.axes[0].get_title(loc="left").startswith("Price-to-book, smallest size quintile / biggest size quintile: ")
-    assert cf.FIG4_SOURCE in _texts(fig).replace("\n", " ")
+    assert _title(fig.axes[0]).startswith("Price-to-book, smallest size quintile / biggest size quintile: ")
+    assert cf.FIG4_SOURCE in _texts(fig)
     # another column of the same frame is not the ratio: neutral text
     fig = cf.figure4(cf.size_pb_proxy(bm, n, cap)["small_pb"])
     assert "quintile" not in _all_text(fig)

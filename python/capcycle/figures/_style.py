@@ -66,7 +66,8 @@ def set_title(ax: Axes, text: str, fontsize: float = 11) -> None:
     """A left-aligned title wrapped to the axes' figure width (text built from the
     inputs can be longer than the note's)."""
     fig = ax.get_figure(root=True)
-    width = int((fig.get_figwidth() if fig is not None else 9.0) * 130 / fontsize)  # characters per line
+    # characters per line: about 0.55 em each, over the axes' share of the width
+    width = int((fig.get_figwidth() if fig is not None else 9.0) * 105 / fontsize)
     ax.set_title(textwrap.fill(text, width), fontsize=fontsize, loc="left")
 
 

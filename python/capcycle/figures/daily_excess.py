@@ -180,8 +180,9 @@ def figure2(
     >>> fig = cf.figure2(small, large, start="2025-04-01", end="2025-04-30", events=["2025-04-10"])
     >>> fig.axes[0].get_xlabel()
     'Trading day, 2025'
-    >>> fig.axes[0].get_title(loc="left")
-    'Daily excess return of SML over BIG, 1 Apr 2025 to 30 Apr 2025; April 2025: +5.0% compounded'
+    >>> print(fig.axes[0].get_title(loc="left"))  # wrapped to the figure's width
+    Daily excess return of SML over BIG, 1 Apr 2025 to 30 Apr 2025; April 2025: +5.0%
+    compounded
     """
     given = None if events is None else _marks(events)
     data = figure2_data(small, large, start=start, end=end)

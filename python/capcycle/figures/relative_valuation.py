@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -168,7 +169,7 @@ def figure4(
         for sign in "+-":
             ax.plot(idx, data[f"{sign}{k}sd"].to_numpy(), color=ORANGE, lw=1.0, ls=style,
                     label=f"{center.capitalize()} +/- {k} sd" if sign == "+" else None)
-    ax.set_ylabel(f"{what} ({x})" if x else what)
+    ax.set_ylabel(textwrap.fill(f"{what} ({x})" if x else what, 45))
     ax.set_xlabel("Date")
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     set_title(
