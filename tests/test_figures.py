@@ -464,3 +464,15 @@ def test_mad_bands_do_not_say_sd() -> None:
     spread = 1.4826 * float((x - x.median()).abs().median())
     np.testing.assert_allclose(mad["+2.5mad"], x.median() + 2.5 * spread)
     assert list(valuation.bands(x, k=1).columns) == ["value", "center", "+1sd", "-1sd"]
+
+
+def test_max_excess_day_is_a_timestamp_and_yyyymmdd_only_in_the_csv(tmp_path: Path) -> None:
+    from capcycle.cli import _csv_value
+
+    days = pd.bdate_range("2025-02-03", "2025-05-30")
+    small, large = _ramp(days, pd.Series(0.001, index=days))
+    empty = cf.figure2_summary(cf.figure2_data(small, large))  # the note's window: no data here
+    assert empty["max_excess_day"] is pd.NaT and math.isnan(empty["max_excess_return"])
+    assert math.isnan(_csv_value(empty["max_excess_day"]))
+    assert _csv_value(pd.Timestamp("2024-07-11")) == 20240711.0
+    assert _csv_value(0.25) == 0.25
