@@ -63,6 +63,11 @@ def _draw(exhibit: Exhibit, kwargs: dict[str, Any], png: Path) -> dict[str, floa
     values = summarize(compute(**_only_params(compute, kwargs)))
     draw(**_only_params(draw, kwargs)).savefig(png, dpi=110)
     return values
+def _csv_value(value: Any) -> float:
+    """A summary value as summary.csv's number: a day (pd.Timestamp) as YYYYMMDD."""
+    if hasattr(value, "strftime"):
+        return math.nan if value != value else float(value.strftime("%Y%m%d"))  # NaT != NaT
+    return float(value)
 
 
 def reproduce(
@@ -118,7 +123,7 @@ def reproduce(
             cf.placeholder(number, reasons[key]).savefig(png, dpi=110)
         source = inputs.sources.get(key, "") if key not in reasons else f"NOT DRAWN: {reasons[key]}"
         names = list(SUMMARY_ROWS[key]) + [m for m in values if m not in SUMMARY_ROWS[key]]
-        rows += [(key, m, float(values.get(m, math.nan)), source) for m in names]
+        rows += [(key, m, _csv_value(values.get(m, math.nan)), source) for m in names]
 
     summary = pd.DataFrame(rows, columns=["figure", "metric", "value", "source"])
     summary.to_csv(out / "summary.csv", index=False, float_format="%.10g")

@@ -220,8 +220,9 @@ def bands(
     -------
     pandas.DataFrame (polars.DataFrame for polars input)
         Columns ``value, center, +1sd, -1sd, +2sd, -2sd`` (one ``+{k}sd, -{k}sd``
-        pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``). The index
-        is ``x``'s for a Series, else a RangeIndex.
+        pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``); with
+        ``scale="mad"`` they are ``+1mad, -1mad, ...``. The index is ``x``'s for a
+        Series, else a RangeIndex.
 
     Raises
     ------
@@ -251,9 +252,10 @@ def bands(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
     )
     columns: dict[str, np.ndarray] = {"value": adapted.values.copy(), "center": middle}
+    unit = "sd" if scale == "std" else "mad"  # the column names say which scale
     for level in levels:
-        columns[f"+{level:g}sd"] = middle + level * spread
-        columns[f"-{level:g}sd"] = middle - level * spread
+        columns[f"+{level:g}{unit}"] = middle + level * spread
+        columns[f"-{level:g}{unit}"] = middle - level * spread
     if _is_polars(x):
         import polars as pl
 

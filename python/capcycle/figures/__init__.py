@@ -7,11 +7,15 @@
   performance and excess returns of ``capcycle``, ``capcycle.rolling.corr``,
   ``capcycle.events.event_study``, ``capcycle.valuation``), returning plain pandas
   objects a notebook can show;
-- ``figureN_summary(data)``: the numbers the figure reports, ``{metric: float}`` in
-  decimal units (0.04 is 4 %); ``capcycle reproduce`` writes them to ``summary.csv``;
+- ``figureN_summary(data)``: the numbers the figure reports, ``{metric: value}`` in
+  decimal units (0.04 is 4 %; a day is a ``pd.Timestamp``); ``capcycle reproduce``
+  writes them to ``summary.csv`` (a day as a YYYYMMDD number);
 - ``figureN(...)``: the matplotlib ``Figure`` (title, axis labels with units,
   source and "as of" date in a footnote). It takes the raw inputs (Series or
-  DataFrames), so users can pass their own data.
+  DataFrames), so users can pass their own data: every text comes from them (labels
+  from the series' names, dates and months from the window, the source from
+  ``source=``, else "not stated"). Only the note's own inputs, recognised by their
+  names, get the note's labels and source by default.
 
 One module per exhibit (``rates``, ``daily_excess``, ``first_cuts``,
 ``relative_valuation``), their shared style (``_style``) and their inputs (``inputs``).

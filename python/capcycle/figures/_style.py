@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import Formatter
 
 NAVY = "#1f3b63"
 ORANGE = "#e07b00"
@@ -59,8 +62,60 @@ def new_figure(width: float = 9.0, height: float = 5.5) -> Figure:
     return fig
 
 
-def percent_axis(decimals: int = 0) -> PercentFormatter:
-    return PercentFormatter(xmax=1.0, decimals=decimals)
+def set_title(ax: Axes, text: str, fontsize: float = 11) -> None:
+    """A left-aligned title wrapped to the axes' figure width (text built from the
+    inputs can be longer than the note's)."""
+    fig = ax.get_figure(root=True)
+    # characters per line: about 0.55 em each, over the axes' share of the width
+    width = int((fig.get_figwidth() if fig is not None else 9.0) * 105 / fontsize)
+    ax.set_title(textwrap.fill(text, width), fontsize=fontsize, loc="left")
+
+
+class PercentTicks(Formatter):
+    """Decimal values as percent tick labels with as few decimals as keep them exact,
+    so that ticks 0.005 apart read 0.5 % and 1.0 %, never 0 % and 1 % twice."""
+
+    def __init__(self) -> None:
+        self.decimals = 0
+
+    def set_locs(self, locs: list[float]) -> None:
+        super().set_locs(locs)
+        pct = np.asarray(locs, dtype="float64") * 100
+        pct = pct[np.isfinite(pct)]
+        scale = max(float(np.abs(pct).max()), 1.0) if len(pct) else 1.0
+        self.decimals = next(
+            (d for d in range(7) if np.all(np.abs(np.round(pct, d) - pct) <= 1e-9 * scale)), 6
+        )
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return f"{x * 100:.{self.decimals}f}%"
+
+
+#: What a footnote says when the caller did not state the data's source.
+UNSTATED = "not stated (pass source=...)"
+
+
+def name_of(x: pd.Series, fallback: str) -> str:
+    """The series' own name, or ``fallback`` for an unnamed series."""
+    return fallback if x.name is None or str(x.name) == "" else str(x.name)
+
+
+def stated(given: Any, names: tuple[str, ...], note_names: tuple[str, ...], note_value: Any, fallback: Any) -> Any:
+    """A figure's text: the caller's (``given``), else the note's when the inputs are
+    the note's (their names are ``note_names``), else a ``fallback`` built from the inputs."""
+    if given is not None:
+        return given
+    return note_value if names == note_names else fallback
+
+
+def unstated_source(names: Sequence[str]) -> str:
+    return f"{', '.join(names)}; source {UNSTATED}"
+
+
+def year_span(index: pd.DatetimeIndex) -> str:
+    """"2024" or "2024-2025": the calendar years a chart's dates cover."""
+    first, last = index[0].year, index[-1].year
+    return str(first) if first == last else f"{first}-{last}"
 
 
 def last_valid(x: pd.Series) -> tuple[pd.Timestamp | None, float]:
@@ -68,7 +123,6 @@ def last_valid(x: pd.Series) -> tuple[pd.Timestamp | None, float]:
     if x.empty:
         return None, math.nan
     return x.index[-1], float(x.iloc[-1])
-
 
 
 def placeholder(number: int, reason: str) -> Figure:

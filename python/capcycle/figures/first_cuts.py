@@ -12,7 +12,19 @@ from matplotlib.figure import Figure
 
 import capcycle
 from capcycle._dates import to_timestamps
-from capcycle.figures._style import GREY, NAVY, as_frame, as_series, footnote, new_figure, percent_axis
+from capcycle.figures._style import (
+    GREY,
+    NAVY,
+    PercentTicks,
+    as_frame,
+    as_series,
+    footnote,
+    name_of,
+    new_figure,
+    set_title,
+    stated,
+    unstated_source,
+)
 
 #: The first cuts of the three easing cycles the note studies (figure 3). Sources:
 #: FRED DFEDTAR (2001-01-03: 6.50 -> 6.00, an intermeeting cut; 2007-09-18: 5.25 ->
@@ -22,8 +34,11 @@ CYCLE_CUTS: pd.DatetimeIndex = pd.DatetimeIndex(["2001-01-03", "2007-09-18", "20
 
 FIG3_SOURCE = (
     "Kenneth R. French data library, Portfolios Formed on Size (value-weighted monthly "
-    "returns, bottom 30% vs top 30% of NYSE market cap); cuts from FRED DFEDTAR/DFEDTARU"
+    "returns, bottom 30% vs top 30% of NYSE market cap)"
 )
+#: The name ``size_relative_index`` gives the note's input: only it gets the note's
+#: labels and ``FIG3_SOURCE`` by default.
+_NOTE_NAME = "Lo 30 / Hi 30"
 
 
 def size_relative_index(
@@ -60,6 +75,33 @@ class Figure3Data:
     missing: dict[str, str] = field(default_factory=dict)
     before: int = 12
     after: int = 12
+    month_ends: tuple[str, ...] = ()
+
+
+def _monthly(x: pd.Series, name: str) -> tuple[pd.Series, bool]:
+    """``x`` on a complete grid of month-ends, and whether it had to be resampled.
+
+    A series with more than one value in some calendar month (daily, weekly) is taken
+    at each month's last valid value; a monthly value counts as of its month's end (as
+    in Ken French's files). Months without a value are NaN rows, so that row k from a
+    month-end is k months later. Data sparser than monthly: ValueError.
+    """
+    valid = x.dropna()
+    if valid.empty:
+        return x, False
+    months = valid.index.to_period("M")
+    resampled = bool(months.has_duplicates)
+    steps = np.diff(months.asi8)
+    if not resampled and len(steps) and np.median(steps) > 1:
+        raise ValueError(
+            f"{name} has one value every {int(np.median(steps))} months: the event study needs "
+            "monthly (or more frequent) data"
+        )
+    out = valid.groupby(months).last()
+    out = out.reindex(pd.period_range(out.index[0], out.index[-1], freq="M"))
+    out.index = out.index.to_timestamp(how="end").normalize()
+    out.name = x.name
+    return out, resampled
 
 
 def _covered_cuts(series: pd.Series, cuts: pd.DatetimeIndex, name: str) -> tuple[pd.DatetimeIndex, dict[str, str]]:
@@ -77,9 +119,11 @@ def _covered_cuts(series: pd.Series, cuts: pd.DatetimeIndex, name: str) -> tuple
 def _study(series: pd.Series, cuts: pd.DatetimeIndex, before: int, after: int) -> Any:
     from capcycle.events import event_study
 
-    # Monthly data are dated month-end: the path is rebased at the last month-end on or
-    # before the cut (align="previous"), the last value known before the cut.
-    return event_study(series, cuts, before=before, after=after, unit="months", kind="level", align="previous")
+    # The path is rebased at the last month-end on or before the cut (align="previous"),
+    # the last value known before it. Offsets count rows of the complete month-end grid
+    # (``_monthly``): calendar months added to a 30-day month-end (30 Apr + 1 month =
+    # 30 May) would land on the month-end before.
+    return event_study(series, cuts, before=before, after=after, unit="trading_days", kind="level", align="previous")
 
 
 def _named_paths(study: Any, cuts: pd.DatetimeIndex, all_cuts: pd.DatetimeIndex, before: int, after: int) -> pd.DataFrame:
@@ -111,20 +155,24 @@ def figure3_data(
     Parameters
     ----------
     relative : Series
-        Small/large relative performance level (monthly, month-end dates), e.g. from
-        ``size_relative_index``.
+        Small/large relative performance level, e.g. from ``size_relative_index``.
+        Monthly data are read as dated at month-ends; daily or weekly data are taken
+        at each month's last value (``month_ends`` says which inputs were); data
+        sparser than monthly are a ValueError.
     cuts : dates, optional
         The first cuts (default ``CYCLE_CUTS``: 2001-01-03, 2007-09-18, 2019-07-31).
         Cuts the data do not cover give NaN paths and a reason in ``missing``.
     before, after : int
         Months before and after the cut.
     cross_check : Series, optional
-        A second relative index (e.g. IWM/IWB monthly) studied on the same cuts.
+        A second relative index (e.g. IWM/IWB) studied on the same cuts, read as
+        ``relative``.
     n_boot, n_placebo, seed : int
         Resamples of the bootstrap band of the mean path (resampling cycles) and
         random event dates of the placebo test; 0 skips them.
     """
-    relative = as_series(relative, "relative")
+    relative, resampled = _monthly(as_series(relative, "relative"), "relative")
+    month_ends: tuple[str, ...] = ("relative",) if resampled else ()
     all_cuts = pd.DatetimeIndex(CYCLE_CUTS if cuts is None else to_timestamps(cuts, "cuts"))
     cuts_in, missing = _covered_cuts(relative, all_cuts, str(relative.name or "relative"))
     study = _study(relative, cuts_in, before, after) if len(cuts_in) else None
@@ -137,11 +185,12 @@ def figure3_data(
         placebo = _placebo_percentile(study, n_placebo, seed, after)
     cross = None
     if cross_check is not None:
-        cross_check = as_series(cross_check, "cross_check")
+        cross_check, resampled = _monthly(as_series(cross_check, "cross_check"), "cross_check")
+        month_ends += ("cross_check",) if resampled else ()
         cc_in, _ = _covered_cuts(cross_check, all_cuts, "cross_check")
         cc_study = _study(cross_check, cc_in, before, after) if len(cc_in) else None
         cross = _named_paths(cc_study, cc_in, all_cuts, before, after)
-    return Figure3Data(paths, summary, band, placebo, cross, missing, before, after)
+    return Figure3Data(paths, summary, band, placebo, cross, missing, before, after, month_ends)
 
 
 def _bootstrap_band(study: Any, n: int, seed: int) -> pd.DataFrame:
@@ -185,20 +234,48 @@ def figure3(
     before: int = 12,
     after: int = 12,
     cross_check: pd.Series | None = None,
-    labels: tuple[str, str] = ("Small caps (bottom 30%)", "large caps (top 30%)"),
-    source: str = FIG3_SOURCE,
+    labels: tuple[str, str] | None = None,
+    event_name: str | None = None,
+    source: str | None = None,
     n_boot: int = 2000,
     n_placebo: int = 500,
     seed: int = 2024,
 ) -> Figure:
-    """Figure 3: small vs large relative performance from 12 months before to 12 months
-    after the first cut of each easing cycle, rebased at the cut; one line per cycle,
-    their mean, the bootstrap band of the mean and the ETF cross-check (dotted)."""
+    r"""Figure 3: small vs large relative performance from ``before`` months before to
+    ``after`` months after each event (the first cut of each easing cycle), rebased at
+    the event; one line per event, their mean, the bootstrap band of the mean and the
+    cross-check (dotted). See ``figure3_data``.
+
+    The text comes from the inputs: ``labels`` (small, large) default to the two halves
+    of the series' name ("A / B"), or its whole name; ``event_name`` to "first Fed rate
+    cut" for the default ``cuts`` and "event" for yours; ``source`` to "not stated".
+    Only the note's input (named "Lo 30 / Hi 30" by ``size_relative_index``) gets the
+    note's labels and ``FIG3_SOURCE``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import capcycle.figures as cf
+    >>> days = pd.bdate_range("2010-01-01", "2016-12-31")
+    >>> rel = pd.Series(np.linspace(1.0, 1.5, len(days)), index=days, name="Small / Big")
+    >>> fig = cf.figure3(rel, ["2012-06-15", "2014-03-03"], n_boot=0, n_placebo=0)
+    >>> fig.axes[0].get_xlabel()
+    'Months from the event (0 = last month-end on or before it)'
+    >>> fig.axes[0].get_ylabel()
+    'Small vs Big,\nrelative return since the event'
+    """
     data = figure3_data(
         relative, cuts, before=before, after=after, cross_check=cross_check,
         n_boot=n_boot, n_placebo=n_placebo, seed=seed,
     )
     s = figure3_summary(data)
+    relative = as_series(relative, "relative")
+    name = name_of(relative, "relative")
+    halves = tuple(part.strip() for part in name.split("/")) if name.count("/") == 1 else (name,)
+    pair = stated(labels, (name,), (_NOTE_NAME,), ("Small caps", "large caps"), halves)
+    pair_text = " vs ".join(pair)
+    event = event_name if event_name is not None else ("first Fed rate cut" if cuts is None else "event")
+    note = stated(source, (name,), (_NOTE_NAME,), FIG3_SOURCE, unstated_source([name]))
     fig = new_figure(9.0, 5.5)
     ax = fig.subplots()
     x = data.paths.index.to_numpy()
@@ -208,7 +285,7 @@ def figure3(
         y = data.paths[col].to_numpy()
         if np.isnan(y).all():
             continue
-        ax.plot(x, y, color=color, lw=1.4, label=f"First cut {col}")
+        ax.plot(x, y, color=color, lw=1.4, label=f"{event[0].upper()}{event[1:]} {col}")
         if data.cross_check is not None and data.cross_check[col].notna().any():
             ax.plot(x, data.cross_check[col].to_numpy(), color=color, lw=1.0, ls=":")
     if data.band is not None:
@@ -217,33 +294,34 @@ def figure3(
             color=NAVY, alpha=0.12, lw=0, label="Bootstrap 90% band of the mean",
         )
     mean = data.paths.mean(axis=1)
-    ax.plot(x, mean.to_numpy(), color=NAVY, lw=2.6, label="Mean of the cycles")
+    ax.plot(x, mean.to_numpy(), color=NAVY, lw=2.6, label=f"Mean of the {data.paths.notna().any().sum()} paths")
     ax.axvline(0, color=GREY, lw=0.8)
     ax.axhline(0, color=GREY, lw=0.6)
-    ax.yaxis.set_major_formatter(percent_axis())
+    ax.yaxis.set_major_formatter(PercentTicks())
     ax.set_xlim(-before, after)
-    ax.set_xlabel("Months from the first Fed rate cut (0 = last month-end on or before the cut)")
-    ax.set_ylabel(f"{labels[0]} vs {labels[1]},\nrelative return since the cut")
+    ax.set_xlabel(f"Months from the {event} (0 = last month-end on or before it)")
+    ax.set_ylabel(f"{pair_text},\nrelative return since the {event}")
     mean_after = s[f"after_{after}m_mean"]
-    title = f"Small vs large caps around the first Fed cut: {mean_after:+.1%} on average {after} months after"
-    ax.set_title(title, fontsize=11, loc="left")
+    title = f"{pair_text} around the {event}: {mean_after:+.1%} on average {after} months after"
+    set_title(ax, title)
     handles, names = ax.get_legend_handles_labels()
-    if data.cross_check is not None:
+    if data.cross_check is not None and cross_check is not None:
         from matplotlib.lines import Line2D
 
         handles.append(Line2D([], [], color=GREY, ls=":", lw=1.0))
-        names.append("ETF cross-check: IWM / IWB (same colours)")
+        names.append(f"Cross-check: {name_of(cross_check, 'cross_check')} (dotted, same colours)")
     ax.legend(handles, names, loc="upper left", fontsize=8, frameon=False)
     extra = []
+    if cuts is None:
+        extra.append("Cuts: FRED DFEDTAR (2001, 2007) and the FOMC statement of 31 Jul 2019.")
+    if data.month_ends:
+        extra.append(f"{' and '.join(data.month_ends)}: daily data taken at month-ends.")
     if not math.isnan(data.placebo):
         extra.append(
             f"Placebo: the mean +{after}-month change ranks at the {data.placebo:.0%} percentile "
             "of the same windows around random dates."
         )
     for year, why in data.missing.items():
-        extra.append(f"{year} cycle not shown: {why}.")
-    asof = relative.dropna().index[-1]
-    footnote(fig, source, asof, " ".join(extra))
+        extra.append(f"{year} {event} not shown: {why}.")
+    footnote(fig, note, relative.dropna().index[-1], " ".join(extra))
     return fig
-
-

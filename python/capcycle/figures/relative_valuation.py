@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ from matplotlib.figure import Figure
 
 from capcycle import valuation
 from capcycle._dates import to_timestamp
-from capcycle.figures._style import NAVY, ORANGE, as_frame, as_series, footnote, new_figure
+from capcycle.figures._style import NAVY, ORANGE, as_frame, as_series, footnote, name_of, new_figure, set_title, unstated_source
 
 
 FIG4_SOURCE = (
@@ -18,6 +19,9 @@ FIG4_SOURCE = (
     "(VW average BE/ME, number of firms, average market cap). PROXY: cap-weighted "
     "price-to-book of the smallest vs the biggest size quintile, not the note's forward P/E"
 )
+#: The tag ``size_pb_proxy`` puts in its frame's ``attrs``: its ``ratio`` column (the
+#: note's input) is the only series that gets the note's text by default.
+_PROXY_TAG = ("capcycle", "size_pb_proxy")
 
 
 def size_pb_proxy(
@@ -43,7 +47,8 @@ def size_pb_proxy(
     -------
     DataFrame
         ``small_pb``, ``big_pb`` and ``ratio`` (small/big), dated as the inputs; months
-        where any input of a quintile is missing are NaN.
+        where any input of a quintile is missing are NaN. Its ``attrs`` tell ``figure4``
+        that the ``ratio`` column is this proxy (its labels and ``FIG4_SOURCE``).
     """
     be_me = as_frame(be_me, "be_me")
     n_firms = as_frame(n_firms, "n_firms")
@@ -64,6 +69,7 @@ def size_pb_proxy(
 
     out = pd.DataFrame({"small_pb": quintile(small), "big_pb": quintile(big)}, index=index)
     out["ratio"] = out["small_pb"] / out["big_pb"]
+    out.attrs[_PROXY_TAG[0]] = _PROXY_TAG[1]
     return out
 
 
@@ -123,32 +129,54 @@ def figure4(
     *,
     start: str | pd.Timestamp | None = None,
     center: str = "median",
-    measure: str = "Price-to-book",
-    labels: tuple[str, str] = ("smallest size quintile", "biggest size quintile"),
-    source: str = FIG4_SOURCE,
+    measure: str | None = None,
+    labels: tuple[str, str] | None = None,
+    source: str | None = None,
 ) -> Figure:
-    """Figure 4: relative valuation small/large with its median and +-1/+-2 sd bands."""
+    """Figure 4: a valuation series (the small/large ratio) with its centre and
+    +-1/+-2 sd bands. See ``figure4_data``.
+
+    The text comes from the inputs: ``measure`` (what the values are) defaults to the
+    series' name, ``labels`` (small, large: what the ratio divides) to none (a single
+    valuation series, no "small vs large" text) and ``source`` to "not stated". Only the
+    ``ratio`` column of ``size_pb_proxy`` gets the note's proxy text and ``FIG4_SOURCE``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import capcycle.figures as cf
+    >>> months = pd.date_range("2000-01-31", periods=120, freq="ME")
+    >>> cape = pd.Series(20 + np.sin(np.arange(120) / 9), index=months, name="CAPE")
+    >>> cf.figure4(cape).axes[0].get_title(loc="left")
+    'CAPE: 20.61, +0.8 sd from its median (20.07)'
+    """
     data = figure4_data(ratio, start=start, center=center)
     s = figure4_summary(data)
+    ratio = as_series(ratio, "ratio")
+    name = name_of(ratio, "value")
+    if ratio.name == "ratio" and ratio.attrs.get(_PROXY_TAG[0]) == _PROXY_TAG[1]:
+        measure = measure if measure is not None else "Price-to-book"
+        labels = labels if labels is not None else ("smallest size quintile", "biggest size quintile")
+        source = source if source is not None else FIG4_SOURCE
+    measure = measure if measure is not None else name
+    note = source if source is not None else unstated_source([name])
+    what, x = (f"{measure}, {labels[0]} / {labels[1]}", "x") if labels is not None else (measure, "")
     fig = new_figure(9.0, 5.0)
     ax = fig.subplots()
     idx = data.index
-    ax.plot(idx, data["value"].to_numpy(), color=NAVY, lw=1.5, label=f"{measure}: {labels[0]} / {labels[1]}")
+    ax.plot(idx, data["value"].to_numpy(), color=NAVY, lw=1.5, label=what)
     ax.plot(idx, data["center"].to_numpy(), color="black", lw=1.0, label=center.capitalize())
     for k, style in ((1, "--"), (2, ":")):
         for sign in "+-":
             ax.plot(idx, data[f"{sign}{k}sd"].to_numpy(), color=ORANGE, lw=1.0, ls=style,
                     label=f"{center.capitalize()} +/- {k} sd" if sign == "+" else None)
-    ax.set_ylabel(f"Relative {measure.lower()} (small / large, x)")
+    ax.set_ylabel(textwrap.fill(f"{what} ({x})" if x else what, 45))
     ax.set_xlabel("Date")
     ax.legend(loc="upper right", fontsize=8, frameon=False)
-    ax.set_title(
-        f"Relative valuation, small vs large caps: {s['ratio_latest']:.2f}x, "
-        f"{s['zscore_latest']:+.1f} sd from its {center} ({s['ratio_median']:.2f}x)",
-        fontsize=11,
-        loc="left",
+    set_title(
+        ax,
+        f"{what}: {s['ratio_latest']:.2f}{x}, {s['zscore_latest']:+.1f} sd from its {center} "
+        f"({s['ratio_median']:.2f}{x})",
     )
-    footnote(fig, source, idx[-1])
+    footnote(fig, note, idx[-1])
     return fig
-
-
