@@ -13,6 +13,7 @@ import capcycle.data._sample
 import capcycle.events
 import capcycle.fed
 import capcycle.performance
+import capcycle.quality
 import capcycle.rolling
 import capcycle.valuation
 
@@ -28,6 +29,7 @@ import capcycle.valuation
         capcycle.valuation,
         capcycle.events,
         capcycle.fed,
+        capcycle.quality,
     ],
     ids=lambda m: m.__name__,
 )
