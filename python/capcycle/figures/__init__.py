@@ -1,7 +1,8 @@
 """The four figures of the research note, and the numbers each one reports.
 
 "Positioning for a Small-Cap Market Rotation in Our Model Portfolios" (WisdomTree,
-12 September 2024) makes its case with four exhibits. Each has three functions here:
+12 September 2024) makes its case with four exhibits; a fifth (``quality``) tests its
+closing advice, high-quality small caps, on public data. Each has three functions here:
 
 - ``figureN_data(...)``: the computation (through capcycle's kernels: the relative
   performance and excess returns of ``capcycle``, ``capcycle.rolling.corr``,
@@ -14,7 +15,7 @@
   DataFrames), so users can pass their own data.
 
 One module per exhibit (``rates``, ``daily_excess``, ``first_cuts``,
-``relative_valuation``), their shared style (``_style``) and their inputs (``inputs``).
+``relative_valuation``, ``quality``), their shared style (``_style``) and their inputs (``inputs``).
 ``load_inputs(data_dir)`` gathers every input from a data folder (the layout of
 ``capcycle.data``), ``sample_inputs()`` from the embedded sample; both say which
 source feeds each figure and why a figure cannot be drawn.
@@ -39,6 +40,14 @@ from capcycle.figures.first_cuts import (
     size_relative_index,
 )
 from capcycle.figures.inputs import Inputs, load_inputs, sample_inputs
+from capcycle.figures.quality import (
+    FIG5_SOURCE,
+    Figure5Data,
+    figure5,
+    figure5_data,
+    figure5_summary,
+    profitability_gap,
+)
 from capcycle.figures.rates import FIG1_SOURCE, figure1, figure1_data, figure1_summary
 from capcycle.figures.relative_valuation import (
     FIG4_SOURCE,
@@ -55,7 +64,9 @@ __all__ = [
     "FIG2_SOURCE",
     "FIG3_SOURCE",
     "FIG4_SOURCE",
+    "FIG5_SOURCE",
     "Figure3Data",
+    "Figure5Data",
     "Inputs",
     "figure1",
     "figure1_data",
@@ -69,8 +80,12 @@ __all__ = [
     "figure4",
     "figure4_data",
     "figure4_summary",
+    "figure5",
+    "figure5_data",
+    "figure5_summary",
     "load_inputs",
     "placeholder",
+    "profitability_gap",
     "read_multiples",
     "sample_inputs",
     "size_pb_proxy",

@@ -11,18 +11,20 @@ import pandas as pd
 
 import capcycle
 from capcycle.figures.first_cuts import size_relative_index
+from capcycle.figures.quality import french_tables as quality_tables
 from capcycle.figures.relative_valuation import read_multiples, size_pb_proxy
 
 
 @dataclass
 class Inputs:
-    """Keyword arguments for each figure (``fig1`` .. ``fig4``; None when the data cannot
+    """Keyword arguments for each figure (``fig1`` .. ``fig5``; None when the data cannot
     give it), the source that feeds each figure, and the reason for each missing one."""
 
     fig1: dict[str, Any] | None = None
     fig2: dict[str, Any] | None = None
     fig3: dict[str, Any] | None = None
     fig4: dict[str, Any] | None = None
+    fig5: dict[str, Any] | None = None
     sources: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -100,6 +102,13 @@ def load_inputs(data_dir: str | os.PathLike[str], *, multiples: str | os.PathLik
             )
     except Exception as exc:  # noqa: BLE001
         inputs.reasons["fig4"] = f"{type(exc).__name__}: {exc}"
+    try:
+        inputs.fig5 = quality_tables(cd.french("25_Portfolios_ME_OP_5x5", data_dir=root))
+        inputs.sources["fig5"] = (
+            "french/25_Portfolios_ME_OP_5x5.csv (VW monthly returns, number of firms, average market cap, VW average OP)"
+        )
+    except Exception as exc:  # noqa: BLE001
+        inputs.reasons["fig5"] = f"{type(exc).__name__}: {exc}"
     return inputs
 
 
@@ -128,6 +137,7 @@ def sample_inputs() -> Inputs:
     inputs.reasons["fig1"] = f"{why_daily} and no 2-year Treasury yield; run with --data DIR"
     inputs.reasons["fig2"] = f"{why_daily}, and it ends before July 2024; run with --data DIR"
     inputs.reasons["fig4"] = "the embedded sample has no valuation data (BE/ME or P/E); run with --data DIR"
+    inputs.reasons["fig5"] = "the embedded sample has no size x profitability portfolios; run with --data DIR"
     smb = s.factors["SMB"]
     rel = capcycle.relative_performance(smb, pd.Series(0.0, index=smb.index), kind="returns")
     rel.name = "SMB (sample)"
