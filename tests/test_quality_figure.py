@@ -16,7 +16,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import capcycle.figures as cf
-from capcycle.figures.quality import french_tables
+from capcycle.figures.quality import figure5_inputs
 from test_summary import _french_block
 
 FILE = "25_Portfolios_ME_OP_5x5.csv"
@@ -77,7 +77,7 @@ def test_figure5_refuses_bad_tables_by_name() -> None:
 def real(data_dir: Path) -> dict[str, pd.DataFrame]:
     from capcycle import data as cd
 
-    return french_tables(cd.french(FILE[:-4], data_dir=data_dir))
+    return figure5_inputs(cd.french(FILE[:-4], data_dir=data_dir))
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +132,6 @@ def test_every_cycle_since_1989(real: dict[str, pd.DataFrame]) -> None:
 
     data = cf.figure5_data(**real, cuts=FIRST_CUTS, n_boot=200, n_placebo=100)
     assert list(data.events.paths.columns) == [f"{c:%Y-%m-%d}" for c in FIRST_CUTS]
-    # the 2024 cut has only three months after it in this vintage (to 2024-12)
+    # the 2024 cut has only four months of data after it in this vintage (rebased at 2024-08, data to 2024-12)
     assert np.isnan(data.events.paths.loc[12, "2024-09-18"])
     assert data.events.paths.loc[12].notna().sum() == len(FIRST_CUTS) - 1

@@ -45,6 +45,7 @@ from capcycle.figures.quality import (
     Figure5Data,
     figure5,
     figure5_data,
+    figure5_inputs,
     figure5_summary,
     profitability_gap,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "figure4_summary",
     "figure5",
     "figure5_data",
+    "figure5_inputs",
     "figure5_summary",
     "load_inputs",
     "placeholder",

@@ -11,7 +11,7 @@ import pandas as pd
 
 import capcycle
 from capcycle.figures.first_cuts import size_relative_index
-from capcycle.figures.quality import french_tables as quality_tables
+from capcycle.figures.quality import figure5_inputs
 from capcycle.figures.relative_valuation import read_multiples, size_pb_proxy
 
 
@@ -103,7 +103,7 @@ def load_inputs(data_dir: str | os.PathLike[str], *, multiples: str | os.PathLik
     except Exception as exc:  # noqa: BLE001
         inputs.reasons["fig4"] = f"{type(exc).__name__}: {exc}"
     try:
-        inputs.fig5 = quality_tables(cd.french("25_Portfolios_ME_OP_5x5", data_dir=root))
+        inputs.fig5 = figure5_inputs(cd.french("25_Portfolios_ME_OP_5x5", data_dir=root))
         inputs.sources["fig5"] = (
             "french/25_Portfolios_ME_OP_5x5.csv (VW monthly returns, number of firms, average market cap, VW average OP)"
         )

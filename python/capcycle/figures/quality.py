@@ -43,7 +43,7 @@ class Figure5Data:
     weak: str = "SMALL LoOP"
 
 
-def french_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def figure5_inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Figure 5's keyword arguments from the tables of ``25_Portfolios_ME_OP_5x5``
     (``capcycle.data.french``): the value-weighted monthly returns (the file's first,
     untitled table), the VW average OP, the number of firms and the average market cap."""
