@@ -135,3 +135,14 @@ def test_every_cycle_since_1989(real: dict[str, pd.DataFrame]) -> None:
     # the 2024 cut has only four months of data after it in this vintage (rebased at 2024-08, data to 2024-12)
     assert np.isnan(data.events.paths.loc[12, "2024-09-18"])
     assert data.events.paths.loc[12].notna().sum() == len(FIRST_CUTS) - 1
+
+
+def test_readme_quotes_the_fig5_rows(real: dict[str, pd.DataFrame]) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    got = cf.figure5_summary(cf.figure5_data(**real))
+    for metric in ("after_12m_2001", "after_12m_2007", "after_12m_2019", "after_12m_mean", "placebo_percentile_12m"):
+        assert f"| fig5 | {metric} | {got[metric]:.4f} |" in readme, metric
+    gap = cf.profitability_gap(real["op"], real["firms"], real["size"])
+    text = readme.replace(" %", "%")
+    assert f"from {gap['gap_vw'].min():,.0%} to {gap['gap_vw'].max():+,.0%}" in text
+    assert f"to {gap['gap'].iloc[-1] * 100:.0f} at the end of" in text
