@@ -409,3 +409,23 @@ def test_read_errors_name_the_file_and_line(tmp_path: Path, text: str, match: st
 def test_read_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         quality.read_fundamentals(tmp_path / "nope.csv")
+
+
+def test_screen_of_empty_panels_and_polars() -> None:
+    for shape in [(5, 0), (0, 5), (0, 0), (1, 1)]:
+        s = quality.screen({"roe": np.zeros(shape)}, window=2)
+        assert s.scores.shape == s.members.shape == shape and s.eligible.shape == (shape[0],)
+        assert not s.members.any()
+    pl = pytest.importorskip("polars")
+    roe = ragged_panel(12, 12, 6)
+    s = quality.screen({"roe": pl.from_pandas(roe), "roa": pl.from_pandas(roe * 0.3)}, window=4)
+    want = quality.screen({"roe": roe.reset_index(drop=True), "roa": roe.reset_index(drop=True) * 0.3}, window=4)
+    assert isinstance(s.scores, pl.DataFrame) and s.scores.columns == list(roe.columns)
+    assert same(s.scores.to_numpy(), want.scores.to_numpy())
+    assert (s.members.to_numpy() == want.members.to_numpy()).all()
+
+
+def test_infinities_rank_as_extremes_and_have_no_trend() -> None:
+    x = np.array([[1, np.inf, -np.inf, 2], [2, np.inf, 0, 3], [3, 4, 5, 4.0]])
+    assert same(quality.trend(x, 2)[1:], [[1.0, np.nan, np.nan, 1.0], [1.0, np.nan, 5.0, 1.0]])
+    assert same(quality.rank(x), pd.DataFrame(x).rank(axis=1, pct=True))

@@ -129,7 +129,7 @@ def trend(x: Any, window: int, *, min_periods: int | None = None) -> Any:
         Rows per window, at least 2.
     min_periods : int, optional
         Fewest non-NaN values for a slope (default ``window``); a window with fewer,
-        or with a single value, gives NaN.
+        or with a single value, gives NaN; so does a window holding an infinity.
 
     Returns
     -------
@@ -188,10 +188,11 @@ def _fraction(value: Any, name: str, *, low: float, high: float, open_low: bool)
     return value
 
 
-def _panels(metrics: Any) -> tuple[list[str], list[np.ndarray], pd.Index | None, pd.Index | None]:
+def _panels(metrics: Any) -> tuple[list[str], list[np.ndarray], pd.Index | None, pd.Index | None, Any]:
     """The metrics' names and float64 panels on common rows and columns: pandas
     DataFrames are aligned on the union of their dates and of their firms; arrays must
-    share a shape. Returns the dates and firms of the DataFrames (None for arrays)."""
+    share a shape. Returns the dates and firms of the DataFrames (None for arrays), and
+    for arrays how to give a result the first panel's type (ndarray, polars)."""
     if not isinstance(metrics, Mapping):
         raise TypeError(
             f"metrics: must be a dict of panels such as {{'roe': df, 'roa': df}}, got {type(metrics).__name__}"
@@ -216,10 +217,11 @@ def _panels(metrics: Any) -> tuple[list[str], list[np.ndarray], pd.Index | None,
             if not (frame.index.equals(dates) and frame.columns.equals(firms)):
                 frame = frame.reindex(index=dates, columns=firms)
             panels.append(as_float_array(frame, f"metrics[{name!r}]").values)
-        return names, panels, dates, firms
-    panels = []
+        return names, panels, dates, firms, None
+    panels, wrap = [], None
     for name, value in zip(names, metrics.values(), strict=True):
-        values = as_float_array(value, f"metrics[{name!r}]").values
+        adapted = as_float_array(value, f"metrics[{name!r}]")
+        values, wrap = adapted.values, wrap or adapted.wrap
         if values.ndim != 2:
             raise ValueError(f"metrics[{name!r}]: must be 2-D (dates x firms), got {values.ndim}-D")
         if panels and values.shape != panels[0].shape:
@@ -227,17 +229,18 @@ def _panels(metrics: Any) -> tuple[list[str], list[np.ndarray], pd.Index | None,
                 f"metrics[{name!r}]: has shape {values.shape} but metrics[{names[0]!r}] has {panels[0].shape}"
             )
         panels.append(values)
-    return names, panels, None, None
+    return names, panels, None, None, wrap
 
 
 def _top_members(scores: np.ndarray, eligible: np.ndarray, top: float) -> np.ndarray:
     """Firms whose score is at least the k-th best of their date, k = ceil(top * n)."""
+    if scores.shape[1] == 0:
+        return np.zeros(scores.shape, dtype=bool)
     n = eligible.sum(axis=1)
     # round first: 0.1 * 30 is 3.0000000000000004 in binary, and must give 3, not 4
     k = np.ceil(np.round(top * n, 9)).astype(np.int64)
     ordered = np.sort(np.where(eligible, scores, -np.inf), axis=1)
-    columns = scores.shape[1]
-    kth = ordered[np.arange(len(k)), np.clip(columns - k, 0, max(columns - 1, 0))] if columns else np.zeros(0)
+    kth = ordered[np.arange(len(k)), np.clip(scores.shape[1] - k, 0, scores.shape[1] - 1)]
     return eligible & (k[:, np.newaxis] >= 1) & (scores >= kth[:, np.newaxis])
 
 
@@ -281,9 +284,10 @@ def screen(
 
     Parameters
     ----------
-    metrics : dict of str to DataFrame or 2-D array
+    metrics : dict of str to DataFrame or 2-D array-like
         One panel per metric, dates x firms (time along axis 0, sorted ascending);
-        higher is better. All DataFrames, or all arrays of one shape.
+        higher is better. All pandas DataFrames, or all arrays (numpy, lists, polars
+        DataFrames) of one shape; the results take the first panel's type.
     window : int, default 8
         Rows of the trend window (8 quarters: two years of quarterly reports).
     top : float, default 0.2
@@ -297,8 +301,8 @@ def screen(
     Returns
     -------
     Screen
-        ``scores`` and ``members`` (DataFrames on the aligned dates and firms, or
-        arrays), ``eligible`` (a Series named ``"eligible"`` on the dates, or an
+        ``scores`` and ``members`` (DataFrames on the aligned dates and firms, or the
+        first panel's array type), ``eligible`` (a Series named ``"eligible"`` on the dates, or an
         int64 array). Unpacks as ``scores, members, eligible = screen(...)``.
 
     Raises
@@ -320,7 +324,7 @@ def screen(
     >>> result.members.iloc[-1].tolist(), int(result.eligible.iloc[-1])
     ([True, False, False], 3)
     """
-    names, panels, dates, firms = _panels(metrics)
+    names, panels, dates, firms, wrap = _panels(metrics)
     rows, periods = _trend_window(window, min_periods)
     top = _fraction(top, "top", low=0.0, high=1.0, open_low=True)
     weight = _fraction(static_weight, "static_weight", low=0.0, high=1.0, open_low=False)
@@ -344,7 +348,7 @@ def screen(
     members = _top_members(scores, eligible, top)
     count = eligible.sum(axis=1).astype(np.int64)
     if dates is None:
-        return Screen(scores, members, count)
+        return Screen(wrap(scores), wrap(members), count)
     return Screen(
         pd.DataFrame(scores, index=dates, columns=firms),
         pd.DataFrame(members, index=dates, columns=firms),
