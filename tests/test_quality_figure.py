@@ -146,3 +146,14 @@ def test_readme_quotes_the_fig5_rows(real: dict[str, pd.DataFrame]) -> None:
     text = readme.replace(" %", "%")
     assert f"from {gap['gap_vw'].min():,.0%} to {gap['gap_vw'].max():+,.0%}" in text
     assert f"to {gap['gap'].iloc[-1] * 100:.0f} at the end of" in text
+
+
+def test_figure5_inputs_take_ken_frenchs_own_titles(data_dir: Path) -> None:
+    from capcycle import data as cd
+
+    tables = cd.french(FILE[:-4], data_dir=data_dir)
+    titled = {("Average Value Weighted Returns -- Monthly" if k == "main" else k): v for k, v in tables.items()}
+    a, b = figure5_inputs(tables), figure5_inputs(titled)
+    assert all(a[k].equals(b[k]) for k in a) and a["returns"].attrs["units"] == "decimal"
+    with pytest.raises(KeyError, match="average of op"):
+        figure5_inputs({k: v for k, v in tables.items() if "OP" not in k})

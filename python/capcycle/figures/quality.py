@@ -54,11 +54,13 @@ def figure5_inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 return frame
         raise KeyError(f"25_Portfolios_ME_OP_5x5: no table with {needles} among {list(tables)}")
 
-    monthly = [k for k, f in tables.items() if f.attrs.get("units") == "decimal" and "equal" not in k.lower()]
-    if not monthly:
-        raise KeyError(f"25_Portfolios_ME_OP_5x5: no value-weighted return table among {list(tables)}")
+    # The first table, untitled in the shared copy ("main"), is titled "Average Value
+    # Weighted Returns -- Monthly" in Ken French's own file.
+    returns = [f for k, f in tables.items() if k == "main" or all(n in k.lower() for n in ("value weight", "monthly"))]
+    if not returns:
+        raise KeyError(f"25_Portfolios_ME_OP_5x5: no value-weighted monthly return table among {list(tables)}")
     return {
-        "returns": tables[monthly[0]],
+        "returns": returns[0],
         "op": find("average of op"),
         "firms": find("number of firms"),
         "size": find("average market cap"),
