@@ -338,7 +338,7 @@ def screen(
             eligible &= ~np.isnan(slopes[i])
     scores = np.zeros(panels[0].shape)
     for i, panel in enumerate(panels):
-        part = 0.0
+        part: float | np.ndarray = 0.0
         if use_level:
             part = weight * _core.quality_rank(np.where(eligible, panel, np.nan))
         if use_trend:
@@ -496,7 +496,7 @@ def _check_order(table: pd.DataFrame, keys: list[str], path: str) -> None:
         what = ", ".join(f"{k} {table.loc[row, k]!r}" for k in keys)
         raise _fail(
             path,
-            f"line {lines[row]}: duplicate of line {first} ({what}, date {table.loc[row, 'date']:%Y-%m-%d}); "
+            f"line {lines[row]}: duplicate of line {first} ({what}, date {pd.Timestamp(table['date'].iloc[row]):%Y-%m-%d}); "
             "keep one row per firm, date and metric",
         )
     previous = table.groupby(keys, sort=False)["date"].shift(1)
@@ -506,6 +506,6 @@ def _check_order(table: pd.DataFrame, keys: list[str], path: str) -> None:
         what = ", ".join(f"{k} {table.loc[row, k]!r}" for k in keys)
         raise _fail(
             path,
-            f"line {lines[row]}: dates are not sorted ({what}: {table.loc[row, 'date']:%Y-%m-%d} "
-            f"after {previous.iloc[row]:%Y-%m-%d}); sort the file by date",
+            f"line {lines[row]}: dates are not sorted ({what}: {pd.Timestamp(table['date'].iloc[row]):%Y-%m-%d} "
+            f"after {pd.Timestamp(previous.iloc[row]):%Y-%m-%d}); sort the file by date",
         )

@@ -216,7 +216,7 @@ def figure5(
     top.set_xlabel("Months from the first Fed rate cut (0 = last month-end on or before the cut)")
     top.set_ylabel(f"{robust} vs {weak} (value-weighted),\nrelative return since the cut")
     after_rows = ev.paths.loc[after].dropna()
-    wins = int((after_rows > 0).sum())
+    wins = int(np.count_nonzero(after_rows.to_numpy() > 0))
     mean_after = s[f"after_{after}m_mean"]
     top.set_title(
         f"Robust vs weak profitability within small caps: {mean_after:+.1%} on average\n{after} months "
