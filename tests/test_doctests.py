@@ -15,6 +15,7 @@ import capcycle.figures.inputs
 import capcycle.events
 import capcycle.fed
 import capcycle.performance
+import capcycle.quality
 import capcycle.rolling
 import capcycle.valuation
 
@@ -32,6 +33,7 @@ import capcycle.valuation
         capcycle.valuation,
         capcycle.events,
         capcycle.fed,
+        capcycle.quality,
     ],
     ids=lambda m: m.__name__,
 )

@@ -85,3 +85,11 @@ def event_summary(
     per series and offset, straight from the values (no paths built)."""
 
 # --- end events ---------------------------------------------------------------------
+
+# --- quality (src/python/quality.rs; wrapped by capcycle.quality) -------------------
+
+# Average rank of each row of a 2-D x (one date per row, firms along it), NaN skipped;
+# pct=True divides by the row's count of non-NaN values. C-ordered output.
+def quality_rank(x: npt.NDArray[np.float64], *, pct: bool = True) -> npt.NDArray[np.float64]: ...
+
+# --- end quality --------------------------------------------------------------------

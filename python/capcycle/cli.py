@@ -34,6 +34,7 @@ SUMMARY_ROWS: dict[str, list[str]] = {
     "fig2": ["excess_return_2024-07-11", "excess_return_july_2024", "max_excess_day", "max_excess_return"],
     "fig3": ["after_12m_2001", "after_12m_2007", "after_12m_2019", "after_12m_mean", "before_12m_mean"],
     "fig4": ["zscore_latest", "ratio_latest", "ratio_median"],
+    "fig5": ["after_12m_2001", "after_12m_2007", "after_12m_2019", "after_12m_mean", "placebo_percentile_12m"],
 }
 
 Exhibit = tuple[str, int, Callable[..., Any], Callable[..., Any], Callable[..., dict[str, float]]]
@@ -50,6 +51,7 @@ def exhibits() -> list[Exhibit]:
         ("fig2", 2, cf.figure2, cf.figure2_data, cf.figure2_summary),
         ("fig3", 3, cf.figure3, cf.figure3_data, cf.figure3_summary),
         ("fig4", 4, cf.figure4, cf.figure4_data, cf.figure4_summary),
+        ("fig5", 5, cf.figure5, cf.figure5_data, cf.figure5_summary),
     ]
 
 

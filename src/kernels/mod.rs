@@ -6,12 +6,13 @@
 //! - `moments`: the compensated moment accumulators (sum ... std; cov, corr, beta),
 //!   several columns in lockstep.
 //! - `panel`: runs a per-lane kernel over the columns of a 2-D view, in parallel.
-//! - `rolling`, `events`, `valuation`: the statistics the Python modules expose.
+//! - `rolling`, `events`, `valuation`, `quality`: the statistics the Python modules expose.
 
 pub mod error;
 pub mod events;
 pub mod moments;
 pub mod panel;
+pub mod quality;
 pub mod rolling;
 pub mod valuation;
 pub mod window;

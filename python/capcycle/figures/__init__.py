@@ -1,7 +1,8 @@
 """The four figures of the research note, and the numbers each one reports.
 
 "Positioning for a Small-Cap Market Rotation in Our Model Portfolios" (WisdomTree,
-12 September 2024) makes its case with four exhibits. Each has three functions here:
+12 September 2024) makes its case with four exhibits; a fifth (``quality``) tests its
+closing advice, high-quality small caps, on public data. Each has three functions here:
 
 - ``figureN_data(...)``: the computation (through capcycle's kernels: the relative
   performance and excess returns of ``capcycle``, ``capcycle.rolling.corr``,
@@ -18,7 +19,7 @@
   names, get the note's labels and source by default.
 
 One module per exhibit (``rates``, ``daily_excess``, ``first_cuts``,
-``relative_valuation``), their shared style (``_style``) and their inputs (``inputs``).
+``relative_valuation``, ``quality``), their shared style (``_style``) and their inputs (``inputs``).
 ``load_inputs(data_dir=None)`` gathers every input by the lookup rule of
 ``capcycle.data`` (a data folder, ``CAPCYCLE_DATA``, the cache, the network, the
 snapshot shipped in the package) and says which proxy and files feed each figure.
@@ -43,6 +44,15 @@ from capcycle.figures.first_cuts import (
     size_relative_index,
 )
 from capcycle.figures.inputs import Inputs, daily_levels, load_inputs, where
+from capcycle.figures.quality import (
+    FIG5_SOURCE,
+    Figure5Data,
+    figure5,
+    figure5_data,
+    figure5_inputs,
+    figure5_summary,
+    profitability_gap,
+)
 from capcycle.figures.rates import FIG1_SOURCE, figure1, figure1_data, figure1_summary
 from capcycle.figures.relative_valuation import (
     FIG4_SOURCE,
@@ -59,7 +69,9 @@ __all__ = [
     "FIG2_SOURCE",
     "FIG3_SOURCE",
     "FIG4_SOURCE",
+    "FIG5_SOURCE",
     "Figure3Data",
+    "Figure5Data",
     "Inputs",
     "daily_levels",
     "figure1",
@@ -74,8 +86,13 @@ __all__ = [
     "figure4",
     "figure4_data",
     "figure4_summary",
+    "figure5",
+    "figure5_data",
+    "figure5_inputs",
+    "figure5_summary",
     "load_inputs",
     "placeholder",
+    "profitability_gap",
     "read_multiples",
     "size_pb_proxy",
     "size_relative_index",

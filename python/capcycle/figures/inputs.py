@@ -20,6 +20,7 @@ import pandas as pd
 
 import capcycle
 from capcycle.figures.first_cuts import size_relative_index
+from capcycle.figures.quality import figure5_inputs
 from capcycle.figures.relative_valuation import read_multiples, size_pb_proxy
 
 PathLike = str | os.PathLike[str]
@@ -30,6 +31,9 @@ DAILY_SIZE = "Portfolios_Formed_on_ME_Daily"
 MONTHLY_SIZE = "Portfolios_Formed_on_ME"
 #: The 25 size x book-to-market portfolios of figure 4's price-to-book proxy.
 SIZE_BM = "25_Portfolios_5x5"
+
+#: The 25 size x operating-profitability portfolios of figure 5.
+SIZE_OP = "25_Portfolios_ME_OP_5x5"
 
 #: Every file the figures and notebooks read: (folder, name, what for).
 FILES: tuple[tuple[str, str, str], ...] = (
@@ -44,7 +48,7 @@ FILES: tuple[tuple[str, str, str], ...] = (
     ("french", "F-F_Research_Data_Factors_daily", "daily market and SMB factors (notebooks)"),
     ("french", MONTHLY_SIZE, "figure 3, monthly size portfolios"),
     ("french", SIZE_BM, "figure 4, price-to-book proxy (BE/ME, number of firms, average size)"),
-    ("french", "25_Portfolios_ME_OP_5x5", "size x operating-profitability portfolios"),
+    ("french", SIZE_OP, "figure 5, size x operating-profitability portfolios"),
 )
 
 #: The formats of the files in a data folder, for messages about a wrong folder.
@@ -87,7 +91,7 @@ _RELEASES = "release days from the BLS, ISM and Federal Reserve calendars (capcy
 class Inputs:
     """What each figure is drawn from.
 
-    ``fig1`` .. ``fig4``: the data keyword arguments of ``figureN_data`` and ``figureN``
+    ``fig1`` .. ``fig5``: the data keyword arguments of ``figureN_data`` and ``figureN``
     (None when the data cannot give them); ``text``: per figure, the keyword arguments
     only ``figureN`` takes (``labels``, ``source``: the proxy's names and sources), so
     ``figureN(**inputs.figN, **inputs.text["figN"])`` draws it; ``sources``: one line
@@ -98,6 +102,7 @@ class Inputs:
     fig2: dict[str, Any] | None = None
     fig3: dict[str, Any] | None = None
     fig4: dict[str, Any] | None = None
+    fig5: dict[str, Any] | None = None
     text: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
@@ -219,6 +224,15 @@ def _fig4(load: _Loader, inputs: Inputs, multiples: PathLike | None) -> None:
     )
 
 
+def _fig5(load: _Loader, inputs: Inputs) -> None:
+    tables = load.get("french", SIZE_OP)
+    inputs.fig5 = figure5_inputs(tables)
+    inputs.sources["fig5"] = (
+        f"Ken French 25 size x operating-profitability portfolios (VW monthly returns, number of firms, "
+        f"average market cap, VW average OP) {_origin(tables)}"
+    )
+
+
 def load_inputs(
     data_dir: PathLike | None = None,
     *,
@@ -248,8 +262,8 @@ def load_inputs(
     --------
     >>> import capcycle.figures as cf
     >>> inputs = cf.load_inputs(offline=True)   # with no data folder: the snapshot
-    >>> sorted(k for k in ("fig1", "fig2", "fig3", "fig4") if getattr(inputs, k) is not None)
-    ['fig1', 'fig2', 'fig3', 'fig4']
+    >>> sorted(k for k in ("fig1", "fig2", "fig3", "fig4", "fig5") if getattr(inputs, k) is not None)
+    ['fig1', 'fig2', 'fig3', 'fig4', 'fig5']
     """
     load = _Loader(data_dir, offline)
     inputs = Inputs()
@@ -258,6 +272,7 @@ def load_inputs(
         "fig2": lambda: _fig2(load, inputs),
         "fig3": lambda: _fig3(load, inputs),
         "fig4": lambda: _fig4(load, inputs, multiples),
+        "fig5": lambda: _fig5(load, inputs),
     }
     for key, step in steps.items():
         try:
