@@ -34,7 +34,12 @@ def source_row(index: pd.DatetimeIndex, r: int, k: int, unit: str, days: list | 
         return j if 0 <= j < n else None
     days = list(index.normalize()) if days is None else days
     base = days[r]
-    target = base + pd.Timedelta(days=k) if unit == "days" else base + pd.DateOffset(months=k)
+    if unit == "days":
+        target = base + pd.Timedelta(days=k)
+    elif base.is_month_end:  # the end-of-month rule: a month-end stays a month-end
+        target = base + pd.offsets.MonthEnd(k) if k else base
+    else:
+        target = base + pd.DateOffset(months=k)
     if target < days[0] or target > days[-1]:
         return None
     # the last row on or before the target

@@ -589,3 +589,16 @@ def test_columns_aligned_apart_still_refuse_an_absurd_window_12() -> None:
                                      align="previous").summary):
         with pytest.raises(MemoryError, match="after:"):
             call()
+
+
+def test_months_from_a_30_day_month_end_reach_the_next_month_end() -> None:
+    # Monthly data dated at month-ends: an event on 30 April must find 31 May at +1
+    # month, not 30 April again (the last row on or before 30 May), which silently
+    # repeated offset 0 and shifted every later offset by a month.
+    index = pd.date_range("2023-01-31", periods=24, freq="ME")
+    level = pd.Series(np.arange(1.0, 25.0), index=index)
+    study = event_study(level, ["2023-04-30", "2023-09-30"], before=3, after=3, unit="months")
+    for event in (pd.Timestamp("2023-04-30"), pd.Timestamp("2023-09-30")):
+        base = index.get_loc(event)
+        expected = [level.iloc[base + k] / level.iloc[base] - 1 for k in range(-3, 4)]
+        np.testing.assert_allclose(study.paths[event].to_numpy(), expected, rtol=0, atol=1e-15)
