@@ -145,10 +145,40 @@ def check_int(value: Any, name: str, *, minimum: int) -> int:
     return value
 
 
-def nanoseconds(index: pd.DatetimeIndex, name: str) -> np.ndarray:
-    """The index as int64 nanoseconds (UTC for tz-aware), checked sorted and NaT-free."""
+def check_time_order(index: pd.Index, name: str) -> None:
+    """Refuse a DatetimeIndex that is not strictly increasing: one rule, one message.
+
+    Every result that depends on time order (rolling windows, expanding and rolling
+    valuation windows, event windows) calls this, so an unsorted, duplicated or NaT
+    index is refused the same way everywhere instead of running on the wrong order.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        return
     if index.hasnans:
-        raise ValueError(f"{name}: the DatetimeIndex contains NaT")
+        raise ValueError(f"{name}: the DatetimeIndex contains NaT; drop those rows first")
     if not index.is_monotonic_increasing:
         raise ValueError(f"{name}: the DatetimeIndex must be sorted ascending (use .sort_index())")
+    if not index.is_unique:
+        repeated = index[index.duplicated()][0]
+        raise ValueError(
+            f"{name}: the DatetimeIndex has duplicate dates ({repeated}); time order is "
+            "ambiguous, so drop or aggregate them first"
+        )
+
+
+def nanoseconds(index: pd.DatetimeIndex, name: str) -> np.ndarray:
+    """The index as int64 nanoseconds (UTC for tz-aware), checked by :func:`check_time_order`."""
+    check_time_order(index, name)
     return np.ascontiguousarray(index.as_unit("ns").asi8, dtype=np.int64)
+
+
+def row_window(rows: int, min_periods: int, length: int) -> tuple[int, int]:
+    """A row window and its min_periods, clamped to what ``length`` rows can hold.
+
+    A window longer than the data covers every row so far, like a window of
+    ``length + 1`` rows; clamping keeps the kernels' indexes in range (a window of
+    2**62 rows once overflowed them) without changing a result: ``min_periods``
+    above ``length`` still leaves every output NaN, as in pandas.
+    """
+    longest = length + 1
+    return (rows if rows < longest else longest, min_periods if min_periods < longest else longest)

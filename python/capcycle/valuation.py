@@ -48,24 +48,23 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from capcycle import _core
-from capcycle._adapt import Adapted, as_float_array, check_int
+from capcycle._adapt import Adapted, as_float_array, check_int, check_time_order, row_window
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["bands", "percentile_rank", "relative_multiple", "zscore"]
 
-T = TypeVar("T")
 WindowArg = int | Literal["expanding"] | None
 CenterArg = Literal["median", "mean"]
 ScaleArg = Literal["std", "mad"]
-
-# Larger row windows than this are expanding anyway; keeps the value in an int64.
-_MAX_ROWS = 2**62
-
 
 def _choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     allowed = " or ".join(repr(o) for o in options)
@@ -76,8 +75,12 @@ def _choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     return value
 
 
-def _span(window: Any, min_periods: Any) -> tuple[str, int, int | None]:
-    """(kind, rows, min_periods) for the kernels; errors name the argument."""
+def _span(window: Any, min_periods: Any, adapted: Adapted) -> tuple[str, int, int | None]:
+    """(kind, rows, min_periods) for the kernels; errors name the argument.
+
+    A rolling or expanding window depends on time order: a DatetimeIndex must be
+    sorted and free of duplicates (the rule rolling and events share).
+    """
     if window is None:
         kind, rows = "full", 0
     elif isinstance(window, str):
@@ -94,29 +97,62 @@ def _span(window: Any, min_periods: Any) -> tuple[str, int, int | None]:
             )
         kind, rows = "rolling", check_int(window, "window", minimum=1)
     periods = None if min_periods is None else check_int(min_periods, "min_periods", minimum=0)
+    if kind != "full" and adapted.index is not None:
+        check_time_order(adapted.index, "x.index")
     if kind == "rolling":
         if periods is not None and periods > rows:
             raise ValueError(f"min_periods: {periods} is larger than the window ({rows})")
-        if periods is None:
-            periods = rows
-        rows = min(rows, _MAX_ROWS)
-        periods = min(periods, _MAX_ROWS)
+        rows, periods = row_window(rows, rows if periods is None else periods, adapted.values.shape[0])
     return kind, rows, periods
 
 
+def _ddof(ddof: Any, scale: str) -> int:
+    value = check_int(ddof, "ddof", minimum=0)
+    if scale == "mad" and value != 1:
+        raise ValueError(f"ddof: scale='mad' does not use ddof; leave it at 1, got {value}")
+    return value
+
+
+@overload
 def zscore(
-    x: T,
+    x: pd.Series[Any], *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pd.Series[float]: ...
+@overload
+def zscore(
+    x: pd.DataFrame, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pd.DataFrame: ...
+@overload
+def zscore(
+    x: pl.Series, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pl.Series: ...
+@overload
+def zscore(
+    x: pl.DataFrame, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pl.DataFrame: ...
+@overload
+def zscore(
+    x: npt.ArrayLike, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> npt.NDArray[np.float64]: ...
+def zscore(
+    x: Any,
     *,
     center: CenterArg = "median",
     window: WindowArg = None,
     min_periods: int | None = None,
     ddof: int = 1,
     scale: ScaleArg = "std",
-) -> T:
-    """Distance of each value from its history's centre, in units of its spread.
+) -> Any:
+    """Z-score around the history's MEDIAN (default) over the FULL SAMPLE (default).
 
     ``(x_t - centre) / scale``, the centre and scale taken over the full sample,
-    a rolling window or an expanding one (see the module docs).
+    a rolling window or an expanding one (see the module docs). Unlike
+    :func:`capcycle.rolling.zscore` (rolling mean and std, a window required), the
+    default centre is the median and the default history is every row.
 
     Parameters
     ----------
@@ -159,8 +195,8 @@ def zscore(
     center = _choice(center, "center", ("median", "mean"))  # type: ignore[assignment]
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     adapted = as_float_array(x, "x")
-    kind, rows, periods = _span(window, min_periods)
-    ddof = check_int(ddof, "ddof", minimum=0)
+    kind, rows, periods = _span(window, min_periods, adapted)
+    ddof = _ddof(ddof, scale)
     kernel = _core.valuation_zscore
     out = kernel(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
@@ -187,6 +223,16 @@ def _band_levels(k: Any) -> list[float]:
     return result
 
 
+@overload
+def bands(
+    x: pl.Series, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
+    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ...,
+) -> pl.DataFrame: ...
+@overload
+def bands(
+    x: pd.Series[Any] | npt.ArrayLike, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
+    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ...,
+) -> pd.DataFrame: ...
 def bands(
     x: Any,
     *,
@@ -196,7 +242,7 @@ def bands(
     scale: ScaleArg = "std",
     min_periods: int | None = None,
     ddof: int = 1,
-) -> Any:
+) -> pd.DataFrame | pl.DataFrame:
     """The value with its centre and ``centre ± k · scale`` lines, ready to plot.
 
     Parameters
@@ -220,7 +266,8 @@ def bands(
     -------
     pandas.DataFrame (polars.DataFrame for polars input)
         Columns ``value, center, +1sd, -1sd, +2sd, -2sd`` (one ``+{k}sd, -{k}sd``
-        pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``). The index
+        pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``; ``mad`` in
+        place of ``sd`` with ``scale="mad"``). The index
         is ``x``'s for a Series, else a RangeIndex.
 
     Raises
@@ -245,15 +292,16 @@ def bands(
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     levels = _band_levels(k)
     adapted = as_float_array(x, "x", max_ndim=1)
-    kind, rows, periods = _span(window, min_periods)
-    ddof = check_int(ddof, "ddof", minimum=0)
+    kind, rows, periods = _span(window, min_periods, adapted)
+    ddof = _ddof(ddof, scale)
     middle, spread = _core.valuation_center_scale_1d(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
     )
     columns: dict[str, np.ndarray] = {"value": adapted.values.copy(), "center": middle}
     for level in levels:
-        columns[f"+{level:g}sd"] = middle + level * spread
-        columns[f"-{level:g}sd"] = middle - level * spread
+        unit = "sd" if scale == "std" else "mad"  # a MAD band is not a standard deviation
+        columns[f"+{level:g}{unit}"] = middle + level * spread
+        columns[f"-{level:g}{unit}"] = middle - level * spread
     if _is_polars(x):
         import polars as pl
 
@@ -261,7 +309,17 @@ def bands(
     return pd.DataFrame(columns, index=adapted.index)
 
 
-def percentile_rank(x: T, *, window: WindowArg = None, min_periods: int | None = None) -> T:
+@overload
+def percentile_rank(x: pd.Series[Any], *, window: WindowArg = ..., min_periods: int | None = ...) -> pd.Series[float]: ...
+@overload
+def percentile_rank(x: pd.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...) -> pd.DataFrame: ...
+@overload
+def percentile_rank(x: pl.Series, *, window: WindowArg = ..., min_periods: int | None = ...) -> pl.Series: ...
+@overload
+def percentile_rank(x: pl.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...) -> pl.DataFrame: ...
+@overload
+def percentile_rank(x: npt.ArrayLike, *, window: WindowArg = ..., min_periods: int | None = ...) -> npt.NDArray[np.float64]: ...
+def percentile_rank(x: Any, *, window: WindowArg = None, min_periods: int | None = None) -> Any:
     """Share of the window's observations at or below each value, in [0, 1].
 
     Ties count as "at or below", so the largest value of a window ranks 1 and the
@@ -297,7 +355,7 @@ def percentile_rank(x: T, *, window: WindowArg = None, min_periods: int | None =
     [1.0, 0.5, 0.6666666666666666, 0.75]
     """
     adapted = as_float_array(x, "x")
-    kind, rows, periods = _span(window, min_periods)
+    kind, rows, periods = _span(window, min_periods, adapted)
     return adapted.wrap(_core.valuation_percentile_rank(adapted.values, kind, rows, min_periods=periods))
 
 
