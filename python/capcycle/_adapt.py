@@ -94,15 +94,21 @@ def as_float_array(x: Any, name: str, *, max_ndim: int = 2) -> Adapted:
 def _adapt(x: Any, name: str) -> Adapted:
     if isinstance(x, pd.Series):
         _check_dtype(x.dtype, name)
-        values = x.to_numpy(dtype=np.float64, na_value=np.nan)
         index, series_name = x.index, x.name
-        return Adapted(values, index, lambda out: pd.Series(out, index=index, name=series_name, copy=False))
+        return Adapted(
+            x.to_numpy(dtype=np.float64, na_value=np.nan),
+            index,
+            lambda out: pd.Series(out, index=index, name=series_name, copy=False),
+        )
     if isinstance(x, pd.DataFrame):
         for column, dtype in x.dtypes.items():
             _check_dtype(dtype, f"{name}[{column!r}]")
-        values = x.to_numpy(dtype=np.float64, na_value=np.nan)
-        index, columns = x.index, x.columns
-        return Adapted(values, index, lambda out: pd.DataFrame(out, index=index, columns=columns, copy=False))
+        index, labels = x.index, x.columns
+        return Adapted(
+            x.to_numpy(dtype=np.float64, na_value=np.nan),
+            index,
+            lambda out: pd.DataFrame(out, index=index, columns=labels, copy=False),
+        )
     if _is_polars(x):
         import polars as pl
 
@@ -139,10 +145,10 @@ def check_int(value: Any, name: str, *, minimum: int) -> int:
     """An integer argument (numpy integers too, bool refused) of at least ``minimum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: must be an int, got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name}: must be >= {minimum}, got {value}")
-    return value
+    number = int(value)
+    if number < minimum:
+        raise ValueError(f"{name}: must be >= {minimum}, got {number}")
+    return number
 
 
 def check_time_order(index: pd.Index, name: str) -> None:

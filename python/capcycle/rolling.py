@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -72,7 +72,6 @@ Duration = str | datetime.timedelta | np.timedelta64
 Window = int | Duration
 Join = Literal["outer", "inner", "left"]
 _JOINS = ("outer", "inner", "left")
-_Signature = TypeVar("_Signature")
 #: The statistics whose value depends on ddof; the others take only its default.
 _USES_DDOF = frozenset({"var", "std", "zscore", "cov"})
 
@@ -206,8 +205,8 @@ def _rolling(
     # One signature for every statistic (the contract's): ddof means something to
     # var/std/zscore only, q to quantile only; elsewhere only their defaults pass.
     if on is not None:
-        values, restore = _by_column(x, on, "x")
-        return restore(_rolling(stat, values, window, min_periods, ddof, q, axis))
+        by_date, restore = _by_column(x, on, "x")
+        return restore(_rolling(stat, by_date, window, min_periods, ddof, q, axis))
     if stat != "quantile" and q is not None:
         raise ValueError(f"q: only rolling.quantile takes q, not rolling.{stat}")
     ddof = _ddof(stat, ddof)
@@ -236,7 +235,8 @@ def _paired_labels(first: Any, second: Any, names: tuple[str, str]) -> pd.Index 
     for columns, name in zip(labels, names):
         if not columns.is_unique:
             raise ValueError(f"{name}: column labels must be unique to pair two DataFrames by label")
-    return labels[0].union(labels[1])
+    union: pd.Index = labels[0].union(labels[1])
+    return union
 
 
 def _with_columns(frame: Any, columns: pd.Index) -> Any:
@@ -250,7 +250,7 @@ def _with_columns(frame: Any, columns: pd.Index) -> Any:
     )
 
 
-def _align(first: Any, second: Any, join: str, names: tuple[str, str]) -> tuple[Any, Any, Callable[[Any], Any]]:
+def _align(first: Any, second: Any, join: Join, names: tuple[str, str]) -> tuple[Any, Any, Callable[[Any], Any]]:
     """Pair two inputs as pandas does; returns them and how to finish the result."""
     both_frames = type(first).__name__ == type(second).__name__ == "DataFrame" and (
         type(first).__module__.split(".")[0] == type(second).__module__.split(".")[0]
@@ -281,7 +281,7 @@ def _rolling_pair(
     window: Window,
     min_periods: int | None,
     ddof: int,
-    join: str,
+    join: Join,
     on: str | None = None,
 ) -> Any:
     if not isinstance(join, str) or join not in _JOINS:
@@ -289,9 +289,9 @@ def _rolling_pair(
     if on is not None:
         first_values, restore = _by_column(first, on, names[0])
         second_values, _ = _by_column(second, on, names[1])
-        if second_values.shape[1] == 1:  # one value column: a Series, broadcast
-            second_values = second_values.iloc[:, 0]
-        return restore(_rolling_pair(stat, first_values, second_values, names, window, min_periods, ddof, join))
+        # One value column is one series, broadcast like a pandas Series.
+        other = second_values.iloc[:, 0] if second_values.shape[1] == 1 else second_values
+        return restore(_rolling_pair(stat, first_values, other, names, window, min_periods, ddof, join))
     ddof = _ddof(stat, ddof)
     first, second, finish = _align(first, second, join, names)
     a = as_float_array(first, names[0])
@@ -641,17 +641,18 @@ _PAIR_DOC = """{summary}
 """
 
 
+@overload
 def _document_pair(
-    summary: str,
-    example: str,
-    *,
-    signature: type[_Signature],
-    pandas: str,
-    first: str = "x",
-    second: str = "y",
-    **parts: str,
-) -> Callable[[Callable[..., Any]], _Signature]:
-    def decorate(function: Callable[..., Any]) -> _Signature:
+    summary: str, example: str, *, pandas: str, first: Literal["x"] = "x", second: str = "y", **parts: str
+) -> Callable[[Callable[..., Any]], PairStatistic]: ...
+@overload
+def _document_pair(
+    summary: str, example: str, *, pandas: str, first: Literal["y"], second: str = "x", **parts: str
+) -> Callable[[Callable[..., Any]], Slope]: ...
+def _document_pair(
+    summary: str, example: str, *, pandas: str, first: str = "x", second: str = "y", **parts: str
+) -> Callable[[Callable[..., Any]], Any]:
+    def decorate(function: Callable[..., Any]) -> Any:
         function.__doc__ = _PAIR_DOC.format(
             summary=summary,
             example=example,
@@ -662,7 +663,7 @@ def _document_pair(
             ddof=parts.get("ddof", ""),
             returns=parts.get("returns", ""),
         )
-        return cast(signature, function)  # type: ignore[redundant-cast]
+        return function
 
     return decorate
 
@@ -674,7 +675,6 @@ def _document_pair(
     "    >>> a = pd.DataFrame({\"a\": [1.0, 2.0, 4.0], \"b\": [1.0, 0.0, 1.0]})\n"
     "    >>> rolling.cov(a, a[[\"b\"]], 3)  # by label: b with b, a has no partner\n"
     "        a         b\n    0 NaN       NaN\n    1 NaN       NaN\n    2 NaN  0.333333",
-    signature=PairStatistic,
     pandas="cov",
     ddof="\n    ddof : int, default 1\n        The divisor is ``pairs - ddof``.",
 )
@@ -688,7 +688,6 @@ def cov(
 @_document_pair(
     "Rolling Pearson correlation of ``x`` and ``y``; NaN when either is constant.",
     "    >>> rolling.corr([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 3).tolist()\n    [nan, nan, 1.0]",
-    signature=PairStatistic,
     pandas="corr",
     ddof="\n    ddof : int, default 1\n        A correlation does not depend on it: only the default is accepted.",
 )
@@ -702,7 +701,6 @@ def corr(
 @_document_pair(
     "Rolling slope of ``y`` regressed on ``x``: cov(y, x) / var(x).",
     "    >>> rolling.beta([2.0, 4.0, 7.0], [1.0, 2.0, 3.0], 3).tolist()\n    [nan, nan, 2.5]",
-    signature=Slope,
     pandas="cov",
     first="y",
     second="x",
