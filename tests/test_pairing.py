@@ -133,7 +133,7 @@ def test_polars_dataframes_pair_columns_by_label():
     assert got.to_numpy()[2:].tolist() == [[1.0, 1.0], [1.0, 1.0]]
     c = pl.DataFrame({"c": [1.0, 2, 3, 4], "a": [1.0, 3, 2, 5]})
     got = rolling.cov(a, c, 3)
-    want = rolling.cov(a.to_pandas() if False else pd.DataFrame(a.to_dict(as_series=False)), pd.DataFrame(c.to_dict(as_series=False)), 3)
+    want = rolling.cov(pd.DataFrame(a.to_dict(as_series=False)), pd.DataFrame(c.to_dict(as_series=False)), 3)
     assert got.columns == list(want.columns)
     np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
 

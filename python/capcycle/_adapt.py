@@ -178,13 +178,13 @@ def nanoseconds(index: pd.DatetimeIndex, name: str) -> np.ndarray:
     return np.ascontiguousarray(index.as_unit("ns").asi8, dtype=np.int64)
 
 
-def row_window(rows: int, min_periods: int, length: int) -> tuple[int, int]:
-    """A row window and its min_periods, clamped to what ``length`` rows can hold.
+def cap_count(count: int, length: int) -> int:
+    """A row count (window, min_periods, ddof) capped at what ``length`` rows can hold.
 
-    A window longer than the data covers every row so far, like a window of
-    ``length + 1`` rows; clamping keeps the kernels' indexes in range (a window of
-    2**62 rows once overflowed them) without changing a result: ``min_periods``
-    above ``length`` still leaves every output NaN, as in pandas.
+    Any count above ``length`` acts as ``length + 1`` (no window can hold more
+    rows): capping keeps user values such as 2**62 or 10**30 inside the kernels'
+    int64 indexes without changing a result (a window of 2**62 rows once overflowed
+    them; min_periods or ddof above the data still leave every output NaN, as in
+    pandas).
     """
-    longest = length + 1
-    return (rows if rows < longest else longest, min_periods if min_periods < longest else longest)
+    return count if count <= length else length + 1

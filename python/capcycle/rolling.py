@@ -16,7 +16,7 @@ and ``-inf`` are values, they count toward ``min_periods``, and they change only
 the windows that hold them. A window with ``+inf`` has a sum and mean of ``+inf``
 (``-inf`` likewise; both together give NaN); its var, std, zscore, cov, corr and
 beta are NaN; min, max, median and quantile order it like any number and
-interpolate as ``numpy.median`` and ``numpy.quantile`` do.
+interpolate in IEEE arithmetic (see each docstring).
 
 Every result depends on time order, so an input with a DatetimeIndex must have it
 sorted, without duplicates or NaT (a ValueError otherwise). Two pandas inputs of
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime
 import numbers
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, overload
 
@@ -46,7 +47,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from capcycle import _core
-from capcycle._adapt import as_float_array, check_int, check_time_order, nanoseconds, row_window
+from capcycle._adapt import as_float_array, cap_count, check_int, check_time_order, nanoseconds
 
 if TYPE_CHECKING:
     import polars as pl
@@ -77,7 +78,7 @@ _USES_DDOF = frozenset({"var", "std", "zscore", "cov"})
 
 
 def _is_duration(window: object) -> bool:
-    return isinstance(window, (str, datetime.timedelta, np.timedelta64, pd.DateOffset))
+    return isinstance(window, (str, datetime.timedelta, np.timedelta64, pd.offsets.BaseOffset))
 
 
 def _duration_ns(window: Any) -> int:
@@ -91,8 +92,12 @@ def _duration_ns(window: Any) -> int:
     if isinstance(window, np.timedelta64) and np.datetime_data(window.dtype)[0] == "generic":
         raise ValueError(f"window: {window!r} has no unit; use np.timedelta64(90, 'D')")
     try:
-        span = pd.Timedelta(window)
-    except (ValueError, TypeError) as err:
+        with warnings.catch_warnings():
+            # pandas reads "3MS" as 3 ms with a deprecation warning, not as month starts:
+            # a spelling it only tolerates is refused, with its words.
+            warnings.simplefilter("error")
+            span = pd.Timedelta(window)
+    except (ValueError, TypeError, Warning) as err:
         raise ValueError(
             f"window: {window!r} is not a fixed duration (months and years vary in length; "
             f"use days or weeks such as '90D' or '52W'): {err}"
@@ -116,7 +121,7 @@ def _window_args(
             )
         times = nanoseconds(index, f"{name}.index")
         periods = 1 if min_periods is None else check_int(min_periods, "min_periods", minimum=0)
-        return span, periods, times
+        return span, cap_count(periods, length), times
     if isinstance(window, (bool, np.bool_)) or not isinstance(window, numbers.Integral):
         raise TypeError(
             "window: must be an int number of rows or a duration such as '90D' or a "
@@ -128,8 +133,7 @@ def _window_args(
         raise ValueError(f"min_periods: {periods} is larger than the window ({rows})")
     if index is not None:
         check_time_order(index, f"{name}.index")
-    rows, periods = row_window(rows, periods, length)
-    return rows, periods, None
+    return cap_count(rows, length), cap_count(periods, length), None
 
 
 def _ddof(stat: str, ddof: Any) -> int:
@@ -218,6 +222,7 @@ def _rolling(
             raise ValueError("axis: a duration window runs along the index (axis=0)")
         values, index = values.T, None
     span, periods, times = _window_args(window, min_periods, index, values.shape[0], "x")
+    ddof = cap_count(ddof, values.shape[0])
     out = _core.rolling(values, stat, span, periods, ddof=ddof, q=0.5 if q is None else q, times=times)
     return adapted.wrap(out.T if along == 1 else out)
 
@@ -306,6 +311,7 @@ def _rolling_pair(
             f"a 1-D {names[1]} is broadcast against a 2-D {names[0]}, not the other way"
         )
     span, periods, times = _window_args(window, min_periods, a.index, a.values.shape[0], names[0])
+    ddof = cap_count(ddof, a.values.shape[0])
     out = _core.rolling_pair(a.values, b.values, stat, span, periods, ddof=ddof, times=times)
     return finish(a.wrap(out))
 
@@ -552,9 +558,10 @@ def median(
 
 @_document(
     "Rolling quantile ``q`` with linear interpolation, as pandas.\n\n"
-    "    Infinities are ordered like any value and interpolated as ``numpy.quantile``\n"
-    "    does, ``low + (high - low) * fraction``: ``[1, inf]`` at q=0.3 gives inf,\n"
-    "    ``[-inf, 1]`` and ``[inf, inf]`` give NaN.",
+    "    Infinities are ordered like any value; between two order statistics the\n"
+    "    quantile is ``low + (high - low) * fraction`` in IEEE arithmetic (``[1, inf]``\n"
+    "    at q=0.3 gives inf, ``[-inf, 1]`` and ``[inf, inf]`` NaN), and an exact position\n"
+    "    gives its value (``[inf]`` gives inf).",
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.quantile([1.0, 2.0, 3.0, 4.0], 4, q=0.25).tolist()\n    [nan, nan, nan, 1.75]\n",
     raises=" ``q`` missing or outside [0, 1],",

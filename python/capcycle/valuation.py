@@ -55,7 +55,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from capcycle import _core
-from capcycle._adapt import Adapted, as_float_array, check_int, check_time_order, row_window
+from capcycle._adapt import Adapted, as_float_array, cap_count, check_int, check_time_order
 
 if TYPE_CHECKING:
     import polars as pl
@@ -102,15 +102,16 @@ def _span(window: Any, min_periods: Any, adapted: Adapted) -> tuple[str, int, in
     if kind == "rolling":
         if periods is not None and periods > rows:
             raise ValueError(f"min_periods: {periods} is larger than the window ({rows})")
-        rows, periods = row_window(rows, rows if periods is None else periods, adapted.values.shape[0])
-    return kind, rows, periods
+        periods = rows if periods is None else periods
+    length = adapted.values.shape[0]
+    return kind, cap_count(rows, length), None if periods is None else cap_count(periods, length)
 
 
-def _ddof(ddof: Any, scale: str) -> int:
+def _ddof(ddof: Any, scale: str, adapted: Adapted) -> int:
     value = check_int(ddof, "ddof", minimum=0)
     if scale == "mad" and value != 1:
         raise ValueError(f"ddof: scale='mad' does not use ddof; leave it at 1, got {value}")
-    return value
+    return cap_count(value, adapted.values.shape[0])
 
 
 @overload
@@ -196,7 +197,7 @@ def zscore(
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods, adapted)
-    ddof = _ddof(ddof, scale)
+    ddof = _ddof(ddof, scale, adapted)
     kernel = _core.valuation_zscore
     out = kernel(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
@@ -293,7 +294,7 @@ def bands(
     levels = _band_levels(k)
     adapted = as_float_array(x, "x", max_ndim=1)
     kind, rows, periods = _span(window, min_periods, adapted)
-    ddof = _ddof(ddof, scale)
+    ddof = _ddof(ddof, scale, adapted)
     middle, spread = _core.valuation_center_scale_1d(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
     )
