@@ -47,7 +47,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from capcycle import _core
-from capcycle._adapt import as_float_array, cap_count, check_int, check_time_order, nanoseconds
+from capcycle._adapt import _is_polars, as_float_array, cap_count, check_int, check_time_order, nanoseconds
 
 if TYPE_CHECKING:
     import polars as pl
@@ -154,13 +154,18 @@ def _axis(axis: Any, ndim: int) -> int:
     return int(axis) % ndim
 
 
+def _is_frame(x: object) -> bool:
+    """A pandas or a polars DataFrame: columns with labels."""
+    return isinstance(x, pd.DataFrame) or (_is_polars(x) and type(x).__name__ == "DataFrame")
+
+
 def _by_column(frame: Any, on: Any, name: str) -> tuple[pd.DataFrame, Callable[[Any], Any]]:
     """Split a DataFrame at its date column ``on``: the other columns indexed by those
     dates, and a function that gives a result back in ``frame``'s type, ``on`` included."""
     if not isinstance(on, str):
         raise TypeError(f"on: must be a column name (str), got {type(on).__name__}")
-    polars = type(frame).__module__.split(".")[0] == "polars"
-    if not (isinstance(frame, pd.DataFrame) or (polars and type(frame).__name__ == "DataFrame")):
+    polars = _is_polars(frame)
+    if not _is_frame(frame):
         raise TypeError(
             f"on: names a date column of a pandas or polars DataFrame, but {name} is a "
             f"{type(frame).__name__}"
@@ -257,10 +262,7 @@ def _with_columns(frame: Any, columns: pd.Index) -> Any:
 
 def _align(first: Any, second: Any, join: Join, names: tuple[str, str]) -> tuple[Any, Any, Callable[[Any], Any]]:
     """Pair two inputs as pandas does; returns them and how to finish the result."""
-    both_frames = type(first).__name__ == type(second).__name__ == "DataFrame" and (
-        type(first).__module__.split(".")[0] == type(second).__module__.split(".")[0]
-    )
-    if both_frames:
+    if _is_frame(first) and _is_frame(second) and _is_polars(first) == _is_polars(second):
         columns = _paired_labels(first, second, names)
         if columns is not None:
             first, second = _with_columns(first, columns), _with_columns(second, columns)

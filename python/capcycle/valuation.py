@@ -55,7 +55,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from capcycle import _core
-from capcycle._adapt import Adapted, as_float_array, cap_count, check_int, check_time_order
+from capcycle._adapt import Adapted, _is_polars, as_float_array, cap_count, check_int, check_time_order
 
 if TYPE_CHECKING:
     import polars as pl
@@ -358,10 +358,6 @@ def percentile_rank(x: Any, *, window: WindowArg = None, min_periods: int | None
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods, adapted)
     return adapted.wrap(_core.valuation_percentile_rank(adapted.values, kind, rows, min_periods=periods))
-
-
-def _is_polars(x: object) -> bool:
-    return type(x).__module__.split(".")[0] == "polars"
 
 
 def _ratio(small: np.ndarray, large: np.ndarray) -> np.ndarray:
