@@ -327,6 +327,9 @@ def test_pandas_on_keeps_the_column_in_place():
     got = rolling.mean(pandas, "10D", on="date")
     want = pandas.rolling("10D", on="date").mean()
     pd.testing.assert_frame_equal(got, want, rtol=1e-12)
+    aware = pandas.assign(date=pandas["date"].dt.tz_localize("America/New_York")).set_axis(list("abcdefghijklmnopqrstuvwxyz0123"))
+    got = rolling.sum(aware, "2D", on="date")
+    pd.testing.assert_frame_equal(got, aware.rolling("2D", on="date").sum(), rtol=1e-12)
 
 
 def test_on_is_checked():

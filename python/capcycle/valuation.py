@@ -14,6 +14,11 @@ The history behind each row is chosen with ``window``:
   the future (what a backtest needs). Changing a later value never changes an
   earlier result.
 
+A rolling or expanding window depends on time order: a Series or DataFrame with
+a DatetimeIndex must have it sorted, without duplicates or NaT (a ``ValueError``
+naming ``x.index``, the rule :mod:`capcycle.rolling` applies too). The full
+sample does not depend on order.
+
 NaN is skipped. ``min_periods`` counts the non-NaN values in the window (in the
 whole series for ``window=None``); below it the result is NaN, never an error.
 Its default is ``window`` for an int window (as ``pandas.Series.rolling``) and 1
