@@ -321,6 +321,19 @@ def test_polars_on_datetime_and_pairs_match_pandas():
     assert outer.height == 0 or outer["date"].dtype == frame["date"].dtype
 
 
+@pytest.mark.parametrize("dtype", [pl.Date, pl.Datetime("ms"), pl.Datetime("us", "America/New_York")])
+def test_polars_on_with_an_outer_join_rebuilds_the_date_column(dtype):
+    days = [datetime.date(2024, 3, 8) + datetime.timedelta(days=d) for d in range(6)]
+    first = pl.DataFrame({"t": days, "v": [1.0, 2, 4, 7, 3, 5], "w": [1.0, 0, 1, 0, 2, 2]}).with_columns(pl.col("t").cast(dtype))
+    second = first.gather([0, 2, 3, 5]).with_columns(pl.col("t") + pl.duration(days=1), pl.col("v") * 2)
+    got = rolling.cov(first, second, 3, on="t", min_periods=2)
+    assert got["t"].dtype == first["t"].dtype and got.columns == ["t", "v", "w"]
+    assert got["t"].to_list() == sorted(set(first["t"].to_list()) | set(second["t"].to_list()))
+    as_pandas = [pd.DataFrame({"v": f["v"].to_numpy(), "w": f["w"].to_numpy()}, index=pd.DatetimeIndex(f["t"].cast(pl.Datetime("us")).to_numpy())) for f in (first, second)]
+    want = as_pandas[0].rolling(3, min_periods=2).cov(as_pandas[1])
+    np.testing.assert_allclose(got.select("v", "w").to_numpy(), want.to_numpy(), rtol=1e-12)
+
+
 def test_pandas_on_keeps_the_column_in_place():
     frame = polars_frame()
     pandas = pd.DataFrame({"a": frame["a"].fill_null(np.nan).to_numpy(), "date": pd.DatetimeIndex(frame["date"].to_numpy()), "b": frame["b"].to_numpy()})
