@@ -4,6 +4,7 @@ module's stub matches the compiled module (mypy's stubtest)."""
 from __future__ import annotations
 
 import os
+import re
 import site
 import subprocess
 import sys
@@ -14,15 +15,18 @@ import pytest
 import capcycle
 
 SCRIPTS = Path(__file__).parent / "typing"
+#: Modules that pass `mypy --strict` themselves (their signatures are what users see).
+TYPED_MODULES = ("capcycle.rolling", "capcycle.valuation", "capcycle._adapt")
 
 
-def _mypy_env() -> dict[str, str]:
+def _mypy_env(*extra: Path) -> dict[str, str]:
     """Point mypy at the capcycle these tests import (a work tree, or site-packages)."""
     env = dict(os.environ)
     root = Path(capcycle.__file__).resolve().parent.parent
     installed = {Path(p).resolve() for p in site.getsitepackages()}
-    if root not in installed:
-        env["MYPYPATH"] = str(root)
+    paths = [*([] if root in installed else [root]), *extra]
+    if paths:
+        env["MYPYPATH"] = os.pathsep.join(str(p) for p in paths)
     return env
 
 
@@ -32,9 +36,10 @@ def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> str:
     run = subprocess.run(
         [
             sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-error-summary",
-            "--cache-dir", str(cache), str(SCRIPTS / "uses_the_api.py"), str(SCRIPTS / "wrong_return_type.py"),
+            "--cache-dir", str(cache), "-m", "uses_the_api", "-m", "wrong_return_type",
+            *[arg for module in TYPED_MODULES for arg in ("-m", module)],
         ],
-        env=_mypy_env(), capture_output=True, text=True, cwd=cache,
+        env=_mypy_env(SCRIPTS), capture_output=True, text=True, cwd=cache,
     )
     assert run.returncode in (0, 1), run.stderr  # 1: type errors found (expected below)
     return run.stdout
@@ -42,6 +47,10 @@ def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_mypy_strict_accepts_the_api_used_as_documented(mypy_report: str) -> None:
     assert "uses_the_api.py" not in mypy_report, mypy_report
+
+
+def test_the_api_modules_pass_mypy_strict(mypy_report: str) -> None:
+    assert not re.search(r"capcycle[/\\]\w+\.py:\d+: error", mypy_report), mypy_report
 
 
 def test_mypy_strict_catches_a_wrong_return_type(mypy_report: str) -> None:

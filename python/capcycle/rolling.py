@@ -192,7 +192,7 @@ def _by_column(frame: Any, on: Any, name: str) -> tuple[pd.DataFrame, Callable[[
         if polars:
             import polars as pl
 
-            on_column = dates if same_rows else pl.Series(on, out.index.as_unit("ns").to_numpy()).cast(dates.dtype)
+            on_column = dates if same_rows else pl.Series(on, pd.DatetimeIndex(out.index).as_unit("ns").to_numpy()).cast(dates.dtype)
             return pl.DataFrame([on_column if c == on else pl.Series(c, out[c].to_numpy()) for c in frame.columns])
         result = out.reset_index(drop=True)
         result.insert(frame.columns.get_loc(on), on, (dates.array if same_rows else out.index.array))

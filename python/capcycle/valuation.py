@@ -372,6 +372,22 @@ def _ratio(small: np.ndarray, large: np.ndarray) -> np.ndarray:
     return out
 
 
+@overload
+def relative_multiple(small: pd.DataFrame, large: pd.Series[Any] | pd.DataFrame | npt.ArrayLike) -> pd.DataFrame: ...
+@overload
+def relative_multiple(
+    small: pd.Series[Any], large: pd.Series[Any] | npt.NDArray[Any] | Sequence[float]
+) -> pd.Series[float]: ...
+@overload
+def relative_multiple(small: pl.DataFrame, large: pl.Series | pl.DataFrame | npt.NDArray[Any]) -> pl.DataFrame: ...
+@overload
+def relative_multiple(small: pl.Series, large: pl.Series | npt.NDArray[Any] | Sequence[float]) -> pl.Series: ...
+@overload
+def relative_multiple(
+    small: npt.NDArray[Any] | Sequence[float], large: npt.NDArray[Any] | Sequence[float]
+) -> npt.NDArray[np.float64]: ...
+@overload
+def relative_multiple(small: Any, large: Any) -> Any: ...  # mixed: pandas dates, other rows
 def relative_multiple(small: Any, large: Any) -> Any:
     """The ratio of two valuation multiples, ``small / large``, aligned on dates.
 
