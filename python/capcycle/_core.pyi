@@ -5,6 +5,23 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = [
+    "__version__",
+    "rolling",
+    "rolling_pair",
+    "event_paths",
+    "event_source_rows",
+    "event_summary",
+    "EVENT_SUMMARY_STATS",
+    "_after_fork_in_child",
+    "valuation_zscore",
+    "valuation_center_scale_1d",
+    "valuation_percentile_rank",
+]
+
+# Registered with os.register_at_fork by capcycle/__init__.py: the child runs its
+# parallel kernels on a pool of its own (the parent's worker threads do not survive fork).
+def _after_fork_in_child() -> None: ...
 
 # --- rolling ---
 # x: 1-D, or 2-D with time along axis 0. `window` is a row count, or with `times`
