@@ -17,6 +17,7 @@ __all__ = [
     "valuation_zscore",
     "valuation_center_scale_1d",
     "valuation_percentile_rank",
+    "quality_rank",
 ]
 
 # Registered with os.register_at_fork by capcycle/__init__.py: the child runs its
