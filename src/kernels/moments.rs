@@ -847,6 +847,21 @@ mod tests {
     }
 
     #[test]
+    fn thread_counts_give_the_same_bits() {
+        let x = hostile(300_000);
+        for w in [3usize, 252, 100_000] {
+            let in_pool = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a thread pool");
+                pool.install(|| rolled(&x, w, 0, 1, MomentOutput::Std { ddof: 1 }))
+            };
+            assert!(same(&in_pool(1), &in_pool(3)), "w={w}");
+        }
+    }
+
+    #[test]
     fn constant_windows_have_zero_variance_and_their_value_as_mean() {
         let x = [1e9 + 0.1, 3.7, 1e9, 0.3, 0.3, 0.3, 0.3, 0.3];
         let var = rolled(&x, 3, 0, 3, MomentOutput::Var { ddof: 1 });
