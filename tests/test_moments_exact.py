@@ -196,6 +196,26 @@ def test_thread_counts_give_the_same_bits():
     assert len(digests) == 1
 
 
+def test_the_avx2_kernels_give_the_baseline_bits():
+    # CAPCYCLE_SIMD=baseline runs the scalar kernels; on a CPU with AVX2 the default
+    # runs the AVX2 ones (four block pairs side by side). Same bits.
+    script = (
+        "import numpy as np, hashlib; from capcycle import _core;"
+        "rng = np.random.default_rng(2); x = rng.normal(size=20_000) + 1e9; x[5000:5100] = 3.0;"
+        "x[7001] = np.nan; x[9000] = 1e200; y = rng.normal(size=20_000);"
+        "out = [_core.rolling(x, s, w, 1, ddof=d) for s in ['sum', 'mean', 'var', 'std', 'zscore']"
+        " for w in (2, 5, 252) for d in (0, 1)];"
+        "out += [_core.rolling_pair(y, x, s, w, 2) for s in ['cov', 'corr', 'beta'] for w in (2, 7, 252)];"
+        "print(hashlib.sha256(b''.join(o.tobytes() for o in out)).hexdigest())"
+    )
+    digests = set()
+    for simd in ("baseline", "default"):
+        env = dict(os.environ, CAPCYCLE_SIMD=simd)
+        run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        digests.add(run.stdout)
+    assert len(digests) == 1
+
+
 def test_duration_windows_are_exact_and_independent_of_where_they_start():
     rng = np.random.default_rng(8)
     times = np.cumsum(rng.integers(1, 4, size=400)).astype(np.int64)
