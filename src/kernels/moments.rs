@@ -412,15 +412,16 @@ trait Kind: Sync {
     fn value(&self, s: &Self::Sums, anchor: Self::Anchor, last: usize) -> Option<f64>;
     /// The window `rows` evaluated directly (sums out of range).
     fn direct(&self, rows: Range<usize>, anchor: Self::Anchor) -> f64;
-    /// The fast path of `K` whole block pairs of a row-count window side by side: the
-    /// pair whose earlier block starts at local row `starts[k]` (both blocks in the
-    /// lane as far as its windows reach), all rows finite. Writes the pairs' outputs
+    /// The fast path of `K` block pairs of a row-count window side by side: the pair
+    /// whose earlier block starts at local row `starts[k]`, that block whole in the
+    /// lane and the first `later` (<= w - 1) rows of the next, all rows finite. Writes the pairs' outputs
     /// (row r into `out[r - offset]`) with the bits [`block_pair`] gives them and
     /// returns which pairs it did: a pair with a non-finite row or a window out of
     /// range is left to `block_pair`. `scratch` holds the suffix sums.
     fn fast<const K: usize>(
         &self,
         w: usize,
+        later: usize,
         starts: [usize; K],
         out: &mut [f64],
         offset: usize,
@@ -434,17 +435,19 @@ trait Kind: Sync {
 /// whether it reads `s2`. The operations and their order are those of
 /// [`block_pair`] on finite rows: suffix sums from the block's end backwards, a
 /// window's sums as suffix plus prefix, `n` exact.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn single_fast<const K: usize, const SQUARES: bool>(
     x: &[f64],
     w: usize,
+    later: usize,
     starts: [usize; K],
     out: &mut [f64],
     offset: usize,
     suffix: &mut Vec<f64>,
     value: impl Fn(f64, f64, f64, f64, f64) -> (f64, bool),
 ) -> [bool; K] {
-    let lanes: [&[f64]; K] = std::array::from_fn(|k| &x[starts[k]..starts[k] + 2 * w - 1]);
+    let lanes: [&[f64]; K] = std::array::from_fn(|k| &x[starts[k]..starts[k] + w + later]);
     let anchor: [f64; K] = std::array::from_fn(|k| lanes[k][w - 1]);
     let stride = if SQUARES { 2 * K } else { K };
     suffix.clear();
@@ -470,7 +473,7 @@ fn single_fast<const K: usize, const SQUARES: bool>(
         fine[k] &= ok;
     }
     let (mut p1, mut p2) = ([0.0f64; K], [0.0f64; K]);
-    for (t, slot) in suffix.chunks_exact(stride).skip(1).take(w - 1).enumerate() {
+    for (t, slot) in suffix.chunks_exact(stride).skip(1).take(later).enumerate() {
         for k in 0..K {
             let newest = lanes[k][w + t];
             let d = newest - anchor[k];
@@ -545,6 +548,7 @@ impl Kind for Single<'_> {
     fn fast<const K: usize>(
         &self,
         w: usize,
+        later: usize,
         starts: [usize; K],
         out: &mut [f64],
         offset: usize,
@@ -553,7 +557,7 @@ impl Kind for Single<'_> {
         let x = self.x;
         let too_few = |ddof: usize| w <= ddof;
         #[cfg(target_arch = "x86_64")]
-        if K == 4 && avx2_allowed() {
+        if K == 4 && later + 1 == w && avx2_allowed() {
             let ddof = match self.output {
                 MomentOutput::Var { ddof }
                 | MomentOutput::Std { ddof }
@@ -569,18 +573,32 @@ impl Kind for Single<'_> {
             }
         }
         match self.output {
-            MomentOutput::Sum => {
-                single_fast::<K, false>(x, w, starts, out, offset, scratch, |n, a, s1, _, _| {
+            MomentOutput::Sum => single_fast::<K, false>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, _, _| {
                     let sum = a * n + s1;
                     (sum, sum.is_finite())
-                })
-            }
-            MomentOutput::Mean => {
-                single_fast::<K, false>(x, w, starts, out, offset, scratch, |n, a, s1, _, _| {
+                },
+            ),
+            MomentOutput::Mean => single_fast::<K, false>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, _, _| {
                     let centred = s1 / n;
                     (a + centred, centred.is_finite())
-                })
-            }
+                },
+            ),
             MomentOutput::Var { ddof }
             | MomentOutput::Std { ddof }
             | MomentOutput::Zscore { ddof }
@@ -588,19 +606,30 @@ impl Kind for Single<'_> {
             {
                 [false; K]
             }
-            MomentOutput::Var { ddof } => {
-                single_fast::<K, true>(x, w, starts, out, offset, scratch, |n, a, s1, s2, _| {
-                    (variance(n, s1, s2, ddof), squares_in_range(s2, a))
-                })
-            }
-            MomentOutput::Std { ddof } => {
-                single_fast::<K, true>(x, w, starts, out, offset, scratch, |n, a, s1, s2, _| {
-                    (variance(n, s1, s2, ddof).sqrt(), squares_in_range(s2, a))
-                })
-            }
+            MomentOutput::Var { ddof } => single_fast::<K, true>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, s2, _| (variance(n, s1, s2, ddof), squares_in_range(s2, a)),
+            ),
+            MomentOutput::Std { ddof } => single_fast::<K, true>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, s2, _| (variance(n, s1, s2, ddof).sqrt(), squares_in_range(s2, a)),
+            ),
             MomentOutput::Zscore { ddof } => single_fast::<K, true>(
                 x,
                 w,
+                later,
                 starts,
                 out,
                 offset,
@@ -664,6 +693,7 @@ impl Kind for Paired<'_> {
     fn fast<const K: usize>(
         &self,
         w: usize,
+        later: usize,
         starts: [usize; K],
         out: &mut [f64],
         offset: usize,
@@ -671,7 +701,7 @@ impl Kind for Paired<'_> {
     ) -> [bool; K] {
         let output = self.output;
         #[cfg(target_arch = "x86_64")]
-        if K == 4 && avx2_allowed() {
+        if K == 4 && later + 1 == w && avx2_allowed() {
             let (ddof, code) = match output {
                 CoMomentOutput::Cov { ddof } => (ddof, 0),
                 CoMomentOutput::Corr => (1, 1),
@@ -691,8 +721,8 @@ impl Kind for Paired<'_> {
                 return std::array::from_fn(|k| fine[k]);
             }
         }
-        let ys: [&[f64]; K] = std::array::from_fn(|k| &self.y[starts[k]..starts[k] + 2 * w - 1]);
-        let xs: [&[f64]; K] = std::array::from_fn(|k| &self.x[starts[k]..starts[k] + 2 * w - 1]);
+        let ys: [&[f64]; K] = std::array::from_fn(|k| &self.y[starts[k]..starts[k] + w + later]);
+        let xs: [&[f64]; K] = std::array::from_fn(|k| &self.x[starts[k]..starts[k] + w + later]);
         let ay: [f64; K] = std::array::from_fn(|k| ys[k][w - 1]);
         let ax: [f64; K] = std::array::from_fn(|k| xs[k][w - 1]);
         let stride = 5 * K;
@@ -724,7 +754,7 @@ impl Kind for Paired<'_> {
             fine[k] &= ok;
         }
         let mut p = [[0.0f64; K]; 5];
-        for (t, slot) in suffix.chunks_exact(stride).skip(1).take(w - 1).enumerate() {
+        for (t, slot) in suffix.chunks_exact(stride).skip(1).take(later).enumerate() {
             for k in 0..K {
                 let (dy, dx) = (ys[k][w + t] - ay[k], xs[k][w + t] - ax[k]);
                 p[0][k] += dy;
@@ -773,6 +803,11 @@ fn block_pair<M: Kind>(
     let (mut about_early, mut about_late) = (M::Sums::default(), M::Sums::default());
     let mut next = prefix.start;
     for (last, first) in outputs {
+        if ((last + 1 - first) as f64) < min_periods {
+            // Fewer rows than min_periods: NaN, without summing anything.
+            emit(last, f64::NAN);
+            continue;
+        }
         while next <= last {
             if early.is_some() {
                 m.add(&mut about_early, next, early_anchor);
@@ -835,6 +870,14 @@ mod avx2 {
             _mm256_permute2f128_pd::<0x31>(t0, t2),
             _mm256_permute2f128_pd::<0x31>(t1, t3),
         ]
+    }
+
+    /// Ask for the two cache lines at `at` (any address: a prefetch never faults).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn prefetch(at: *const f64) {
+        _mm_prefetch::<_MM_HINT_T0>(at.cast());
+        _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(8).cast());
     }
 
     /// All-ones where `v` is finite.
@@ -1052,8 +1095,12 @@ mod avx2 {
             v
         };
         // Forwards through the later block's first w - 1 rows.
+        // The next group's rows (four blocks on) into the cache while these compute:
+        // the backward scan's loads would otherwise wait on memory.
+        let ahead = x.as_ptr().wrapping_add(starts[3] + 2 * w);
         let mut t = 0;
         while t + 4 < w {
+            prefetch(ahead.wrapping_add(4 * t));
             let r = load(w + t);
             let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, r[i], &mut checks));
             let columns = transpose(v);
@@ -1214,8 +1261,13 @@ mod avx2 {
                 check(&sums);
                 co_value::<OUT>(n, n_less_ddof, sums)
             };
+        // As in `pairs`: the next group's rows into the cache.
+        let ahead_y = y.as_ptr().wrapping_add(starts[3] + 2 * w);
+        let ahead_x = x.as_ptr().wrapping_add(starts[3] + 2 * w);
         let mut t = 0;
         while t + 4 < w {
+            prefetch(ahead_y.wrapping_add(4 * t));
+            prefetch(ahead_x.wrapping_add(4 * t));
             let (yr, xr) = (load(&ys, w + t), load(&xs, w + t));
             let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, yr[i], xr[i], &mut p));
             let columns = transpose(v);
@@ -1303,20 +1355,27 @@ fn rows_lane<M: Kind>(
         let starts = |c: u128| ((c - 1) * w128 - r0) as usize;
         let mut c = c0;
         while c < task_end {
-            if c + 3 < task_end && (c..c + 4).all(whole) {
-                let group = [starts(c), starts(c + 1), starts(c + 2), starts(c + 3)];
-                let fine = m.fast::<4>(w, group, piece, offset, suffix);
-                for (k, ok) in fine.into_iter().enumerate() {
+            // Whole pairs four at a time; a last group of fewer repeats its last pair
+            // (the same bits written twice).
+            let group = (c..task_end).take(4).take_while(|&c| whole(c)).count() as u128;
+            if group > 1 {
+                let pair = |k: u128| starts(c + k.min(group - 1));
+                let group_starts = [pair(0), pair(1), pair(2), pair(3)];
+                let fine = m.fast::<4>(w, w - 1, group_starts, piece, offset, suffix);
+                for (k, ok) in fine.into_iter().take(group as usize).enumerate() {
                     done[(c - c0) as usize + k] = ok;
                 }
-                c += 4;
-            } else {
-                if whole(c) {
-                    let [ok] = m.fast::<1>(w, [starts(c)], piece, offset, suffix);
-                    done[(c - c0) as usize] = ok;
-                }
-                c += 1;
+                c += group;
+                continue;
             }
+            // One pair, possibly cut short by the lane's end.
+            let block_end = c * w128;
+            if c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
+                let later = ((r0 + len as u128 - block_end) as usize).min(w - 1);
+                let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix);
+                done[(c - c0) as usize] = ok;
+            }
+            c += 1;
         }
         for c in c0..task_end {
             if done[(c - c0) as usize] {
