@@ -417,7 +417,9 @@ trait Kind: Sync {
     /// lane and the first `later` (<= w - 1) rows of the next, all rows finite. Writes the pairs' outputs
     /// (row r into `out[r - offset]`) with the bits [`block_pair`] gives them and
     /// returns which pairs it did: a pair with a non-finite row or a window out of
-    /// range is left to `block_pair`. `scratch` holds the suffix sums.
+    /// range is left to `block_pair`. `scratch` holds the suffix sums. `nans`: the
+    /// min_periods of pairs that may hold NaN rows (the AVX2 kernels then count them;
+    /// None: a NaN fails the pair, cheaper where there are none).
     fn fast<const K: usize>(
         &self,
         w: usize,
@@ -426,6 +428,7 @@ trait Kind: Sync {
         out: &mut [f64],
         offset: usize,
         scratch: &mut Vec<f64>,
+        nans: Option<f64>,
     ) -> [bool; K];
 }
 
@@ -553,6 +556,7 @@ impl Kind for Single<'_> {
         out: &mut [f64],
         offset: usize,
         scratch: &mut Vec<f64>,
+        nans: Option<f64>,
     ) -> [bool; K] {
         let x = self.x;
         let too_few = |ddof: usize| w <= ddof;
@@ -568,7 +572,7 @@ impl Kind for Single<'_> {
                 let starts4 = std::array::from_fn(|k| starts[k]);
                 // SAFETY: the CPU has AVX2 (avx2_allowed).
                 let fine =
-                    unsafe { avx2::single(x, self.output, w, starts4, out, offset, scratch) };
+                    unsafe { avx2::single(x, self.output, w, starts4, out, offset, scratch, nans) };
                 return std::array::from_fn(|k| fine[k]);
             }
         }
@@ -698,6 +702,7 @@ impl Kind for Paired<'_> {
         out: &mut [f64],
         offset: usize,
         suffix: &mut Vec<f64>,
+        nans: Option<f64>,
     ) -> [bool; K] {
         let output = self.output;
         #[cfg(target_arch = "x86_64")]
@@ -711,11 +716,27 @@ impl Kind for Paired<'_> {
                 let starts4 = std::array::from_fn(|k| starts[k]);
                 let (y, x) = (self.y, self.x);
                 // SAFETY: the CPU has AVX2 (avx2_allowed).
+                let mp = nans.unwrap_or(0.0);
                 let fine = unsafe {
-                    match code {
-                        0 => avx2::co_pairs::<0>(y, x, ddof, w, starts4, out, offset, suffix),
-                        1 => avx2::co_pairs::<1>(y, x, ddof, w, starts4, out, offset, suffix),
-                        _ => avx2::co_pairs::<2>(y, x, ddof, w, starts4, out, offset, suffix),
+                    match (code, nans.is_some()) {
+                        (0, false) => avx2::co_pairs::<0, false>(
+                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                        ),
+                        (1, false) => avx2::co_pairs::<1, false>(
+                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                        ),
+                        (_, false) => avx2::co_pairs::<2, false>(
+                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                        ),
+                        (0, true) => avx2::co_pairs::<0, true>(
+                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                        ),
+                        (1, true) => avx2::co_pairs::<1, true>(
+                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                        ),
+                        (_, true) => avx2::co_pairs::<2, true>(
+                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                        ),
                     }
                 };
                 return std::array::from_fn(|k| fine[k]);
@@ -887,19 +908,14 @@ mod avx2 {
         _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd())
     }
 
-    /// What one window's value needs, per lane.
-    struct Consts {
-        n: __m256d,
-        n_less_ddof: __m256d,
-    }
-
     /// One window's value for output `OUT` (0 sum, 1 mean, 2 var, 3 std, 4 zscore):
     /// `variance` and `moment_value`, vectorised, and what the caller checks for
     /// range: the sum, the centred mean, or (squares) nothing (it tracks `s2`).
     #[inline]
     #[target_feature(enable = "avx2")]
     fn value<const OUT: u8>(
-        c: &Consts,
+        n: __m256d,
+        n_less_ddof: __m256d,
         a: __m256d,
         s1: __m256d,
         s2: __m256d,
@@ -907,16 +923,16 @@ mod avx2 {
     ) -> (__m256d, __m256d) {
         match OUT {
             0 => {
-                let sum = _mm256_add_pd(_mm256_mul_pd(a, c.n), s1);
+                let sum = _mm256_add_pd(_mm256_mul_pd(a, n), s1);
                 (sum, sum)
             }
             1 => {
-                let centred = _mm256_div_pd(s1, c.n);
+                let centred = _mm256_div_pd(s1, n);
                 (_mm256_add_pd(a, centred), centred)
             }
             _ => {
-                let centred_squares = _mm256_sub_pd(s2, _mm256_div_pd(_mm256_mul_pd(s1, s1), c.n));
-                let var = _mm256_div_pd(centred_squares, c.n_less_ddof);
+                let centred_squares = _mm256_sub_pd(s2, _mm256_div_pd(_mm256_mul_pd(s1, s1), n));
+                let var = _mm256_div_pd(centred_squares, n_less_ddof);
                 let var = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(var, _mm256_setzero_pd()), var);
                 let v = match OUT {
                     2 => var,
@@ -924,11 +940,16 @@ mod avx2 {
                     _ => {
                         let std = _mm256_sqrt_pd(var);
                         let z = _mm256_div_pd(
-                            _mm256_sub_pd(_mm256_sub_pd(newest, a), _mm256_div_pd(s1, c.n)),
+                            _mm256_sub_pd(_mm256_sub_pd(newest, a), _mm256_div_pd(s1, n)),
                             std,
                         );
-                        let positive = _mm256_cmp_pd::<_CMP_GT_OQ>(std, _mm256_setzero_pd());
-                        _mm256_blendv_pd(_mm256_set1_pd(f64::NAN), z, positive)
+                        // NaN where the newest row is NaN or std is 0: f64::NAN itself,
+                        // as the scalar path gives it.
+                        let defined = _mm256_and_pd(
+                            _mm256_cmp_pd::<_CMP_GT_OQ>(std, _mm256_setzero_pd()),
+                            _mm256_cmp_pd::<_CMP_ORD_Q>(newest, newest),
+                        );
+                        _mm256_blendv_pd(_mm256_set1_pd(f64::NAN), z, defined)
                     }
                 };
                 (v, _mm256_setzero_pd())
@@ -964,9 +985,26 @@ mod avx2 {
             if OUT < 2 {
                 self.total = _mm256_add_pd(self.total, checked);
             } else {
-                self.least = _mm256_min_pd(self.least, s2);
-                self.largest = _mm256_max_pd(self.largest, s2);
+                self.squares(s2);
             }
+        }
+
+        /// Track a window's sum of squares.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn squares(&mut self, s2: __m256d) {
+            self.least = _mm256_min_pd(self.least, s2);
+            self.largest = _mm256_max_pd(self.largest, s2);
+        }
+
+        /// [`Checks::add`] only where `valid` (windows the caller reports as NaN
+        /// are not evaluated by the scalar path either).
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn add_where<const OUT: u8>(&mut self, valid: __m256d, checked: __m256d, s2: __m256d) {
+            let checked = _mm256_and_pd(valid, checked);
+            let s2 = _mm256_blendv_pd(_mm256_set1_pd(SMALLEST), s2, valid);
+            self.add::<OUT>(checked, s2);
         }
 
         /// All-ones where every window was in range.
@@ -985,6 +1023,7 @@ mod avx2 {
 
     /// `single_fast::<4, _>` for `output` (whose `ddof`, if any, is below `w`).
     #[target_feature(enable = "avx2")]
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn single(
         x: &[f64],
         output: MomentOutput,
@@ -993,19 +1032,33 @@ mod avx2 {
         out: &mut [f64],
         offset: usize,
         suffix: &mut Vec<f64>,
+        nans: Option<f64>,
     ) -> [bool; 4] {
-        match output {
-            MomentOutput::Sum => pairs::<0>(x, 0, w, starts, out, offset, suffix),
-            MomentOutput::Mean => pairs::<1>(x, 0, w, starts, out, offset, suffix),
-            MomentOutput::Var { ddof } => pairs::<2>(x, ddof, w, starts, out, offset, suffix),
-            MomentOutput::Std { ddof } => pairs::<3>(x, ddof, w, starts, out, offset, suffix),
-            MomentOutput::Zscore { ddof } => pairs::<4>(x, ddof, w, starts, out, offset, suffix),
+        let (code, ddof) = match output {
+            MomentOutput::Sum => (0, 0),
+            MomentOutput::Mean => (1, 0),
+            MomentOutput::Var { ddof } => (2, ddof),
+            MomentOutput::Std { ddof } => (3, ddof),
+            MomentOutput::Zscore { ddof } => (4, ddof),
+        };
+        macro_rules! go {
+            ($($code:literal),*) => {
+                match (code, nans) {
+                    $(
+                        ($code, None) => pairs::<$code, false>(x, ddof, w, starts, out, offset, suffix, 0.0),
+                        ($code, Some(mp)) => pairs::<$code, true>(x, ddof, w, starts, out, offset, suffix, mp),
+                    )*
+                    _ => unreachable!("five outputs"),
+                }
+            };
         }
+        go!(0, 1, 2, 3, 4)
     }
 
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn pairs<const OUT: u8>(
+    #[allow(clippy::too_many_arguments)]
+    fn pairs<const OUT: u8, const NANS: bool>(
         x: &[f64],
         ddof: usize,
         w: usize,
@@ -1013,6 +1066,7 @@ mod avx2 {
         out: &mut [f64],
         offset: usize,
         suffix: &mut Vec<f64>,
+        min_periods: f64,
     ) -> [bool; 4] {
         let squares = OUT >= 2;
         // Pair k reads x[starts[k]..starts[k] + 2w - 1] and writes its windows' values
@@ -1034,17 +1088,27 @@ mod avx2 {
         };
         let gather = |j: usize| _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j]);
         let a = gather(w - 1);
-        let c = Consts {
-            n: _mm256_set1_pd(w as f64),
-            n_less_ddof: _mm256_set1_pd(w as f64 - ddof as f64),
-        };
-        let stride = if squares { 8 } else { 4 };
+        let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
+        let ddof_v = _mm256_set1_pd(ddof as f64);
+        // With NaN rows (NANS): counts per window, NaN rows adding an exact +0.0 to
+        // the sums where the scalar path skips them (the same sums: none is -0.0).
+        let counts = if squares { 8 } else { 4 };
+        let stride = counts + if NANS { 4 } else { 0 };
         suffix.clear();
         suffix.resize((w + 1) * stride, 0.0);
         let sp = suffix.as_mut_ptr();
-        let (mut s1, mut s2) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let (mut s1, mut s2, mut n1) = (zero, zero, zero);
         let mut add_suffix = |j: usize, row: __m256d| {
             let d = _mm256_sub_pd(row, a);
+            let d = if NANS {
+                let present = _mm256_cmp_pd::<_CMP_ORD_Q>(row, row);
+                n1 = _mm256_add_pd(n1, _mm256_and_pd(present, one));
+                // SAFETY: j < w, and suffix holds (w + 1) * stride values.
+                unsafe { _mm256_storeu_pd(sp.add(j * stride + counts), n1) };
+                _mm256_and_pd(present, d)
+            } else {
+                d
+            };
             s1 = _mm256_add_pd(s1, d);
             // SAFETY: j < w, and suffix holds (w + 1) * stride values.
             unsafe { _mm256_storeu_pd(sp.add(j * stride), s1) };
@@ -1068,19 +1132,50 @@ mod avx2 {
         }
         let mut checks = Checks::new();
         let mut lanes = [0.0f64; 4];
+        // A window's value; with NaN rows, f64::NAN below min_periods (or ddof + 1)
+        // observations, those windows unchecked.
+        let evaluate =
+            |n: __m256d, s1: __m256d, s2: __m256d, newest: __m256d, checks: &mut Checks| {
+                let n_less_ddof = _mm256_sub_pd(n, ddof_v);
+                let (v, checked) = value::<OUT>(n, n_less_ddof, a, s1, s2, newest);
+                if !NANS {
+                    checks.add::<OUT>(checked, s2);
+                    return v;
+                }
+                let mut valid = _mm256_cmp_pd::<_CMP_GE_OQ>(n, _mm256_set1_pd(min_periods));
+                if squares {
+                    valid = _mm256_and_pd(valid, _mm256_cmp_pd::<_CMP_GT_OQ>(n_less_ddof, zero));
+                }
+                checks.add_where::<OUT>(valid, checked, s2);
+                _mm256_blendv_pd(_mm256_set1_pd(f64::NAN), v, valid)
+            };
+        let n_whole = if NANS {
+            _mm256_add_pd(n1, zero)
+        } else {
+            _mm256_set1_pd(w as f64)
+        };
         // The earlier block's own window.
-        let whole1 = _mm256_add_pd(s1, _mm256_setzero_pd());
-        let whole2 = _mm256_add_pd(s2, _mm256_setzero_pd());
-        let (v, checked) = value::<OUT>(&c, a, whole1, whole2, a);
-        checks.add::<OUT>(checked, whole2);
+        let whole1 = _mm256_add_pd(s1, zero);
+        let whole2 = _mm256_add_pd(s2, zero);
+        let v = evaluate(n_whole, whole1, whole2, a, &mut checks);
         // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
         unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
         for k in 0..4 {
             unsafe { *dest[k] = lanes[k] };
         }
-        let (mut p1, mut p2) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let (mut p1, mut p2, mut pn) = (zero, zero, zero);
+        let n_full = _mm256_set1_pd(w as f64);
         let mut window = |t: usize, row: __m256d, checks: &mut Checks| -> __m256d {
             let d = _mm256_sub_pd(row, a);
+            let (d, n) = if NANS {
+                let present = _mm256_cmp_pd::<_CMP_ORD_Q>(row, row);
+                pn = _mm256_add_pd(pn, _mm256_and_pd(present, one));
+                // SAFETY: t + 1 <= w - 1, so slot t + 1 of suffix exists.
+                let head = unsafe { _mm256_loadu_pd(sp.add((t + 1) * stride + counts)) };
+                (_mm256_and_pd(present, d), _mm256_add_pd(head, pn))
+            } else {
+                (d, n_full)
+            };
             p1 = _mm256_add_pd(p1, d);
             // SAFETY: t + 1 <= w - 1, so slot t + 1 of suffix exists.
             let w1 = _mm256_add_pd(unsafe { _mm256_loadu_pd(sp.add((t + 1) * stride)) }, p1);
@@ -1090,9 +1185,7 @@ mod avx2 {
             } else {
                 _mm256_setzero_pd()
             };
-            let (v, checked) = value::<OUT>(&c, a, w1, w2, row);
-            checks.add::<OUT>(checked, w2);
-            v
+            evaluate(n, w1, w2, row, checks)
         };
         // Forwards through the later block's first w - 1 rows.
         // The next group's rows (four blocks on) into the cache while these compute:
@@ -1168,7 +1261,7 @@ mod avx2 {
     /// as [`pairs`], with the five sums of a pair.
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2")]
-    pub(super) fn co_pairs<const OUT: u8>(
+    pub(super) fn co_pairs<const OUT: u8, const NANS: bool>(
         y: &[f64],
         x: &[f64],
         ddof: usize,
@@ -1177,6 +1270,7 @@ mod avx2 {
         out: &mut [f64],
         offset: usize,
         suffix: &mut Vec<f64>,
+        min_periods: f64,
     ) -> [bool; 4] {
         for &start in &starts {
             assert!(start + 2 * w - 1 <= x.len().min(y.len()) && start + w > offset);
@@ -1198,27 +1292,48 @@ mod avx2 {
             _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j])
         };
         let (ay, ax) = (gather(&ys, w - 1), gather(&xs, w - 1));
-        let n = _mm256_set1_pd(w as f64);
-        let n_less_ddof = _mm256_set1_pd(w as f64 - ddof as f64);
-        let stride = 20;
+        let n_full = _mm256_set1_pd(w as f64);
+        let ddof_v = _mm256_set1_pd(ddof as f64);
+        // As in `pairs`: with NaN rows, counts per window after the five sums.
+        let stride = if NANS { 24 } else { 20 };
         suffix.clear();
         suffix.resize((w + 1) * stride, 0.0);
         let sp = suffix.as_mut_ptr();
-        let zero = _mm256_setzero_pd();
-        let step = |s: &mut [__m256d; 5], yrow: __m256d, xrow: __m256d| {
+        let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
+        // Add a row to the sums (and return 1 where it counts, with NaN rows).
+        let step = |s: &mut [__m256d; 5], yrow: __m256d, xrow: __m256d| -> __m256d {
             let (dy, dx) = (_mm256_sub_pd(yrow, ay), _mm256_sub_pd(xrow, ax));
+            let present = if NANS {
+                _mm256_and_pd(
+                    _mm256_cmp_pd::<_CMP_ORD_Q>(yrow, yrow),
+                    _mm256_cmp_pd::<_CMP_ORD_Q>(xrow, xrow),
+                )
+            } else {
+                _mm256_castsi256_pd(_mm256_set1_epi64x(-1))
+            };
+            let (dy, dx) = if NANS {
+                (_mm256_and_pd(present, dy), _mm256_and_pd(present, dx))
+            } else {
+                (dy, dx)
+            };
             s[0] = _mm256_add_pd(s[0], dy);
             s[1] = _mm256_add_pd(s[1], dx);
             s[2] = _mm256_add_pd(s[2], _mm256_mul_pd(dy, dy));
             s[3] = _mm256_add_pd(s[3], _mm256_mul_pd(dx, dx));
             s[4] = _mm256_add_pd(s[4], _mm256_mul_pd(dx, dy));
+            _mm256_and_pd(present, one)
         };
         let mut s = [zero; 5];
-        let add_suffix = |j: usize, yrow: __m256d, xrow: __m256d, s: &mut [__m256d; 5]| {
-            step(s, yrow, xrow);
+        let mut n1 = zero;
+        let mut add_suffix = |j: usize, yrow: __m256d, xrow: __m256d, s: &mut [__m256d; 5]| {
+            let counted = step(s, yrow, xrow);
             for (m, sum) in s.iter().enumerate() {
                 // SAFETY: j < w, and suffix holds (w + 1) * stride values.
                 unsafe { _mm256_storeu_pd(sp.add(j * stride + 4 * m), *sum) };
+            }
+            if NANS {
+                n1 = _mm256_add_pd(n1, counted);
+                unsafe { _mm256_storeu_pd(sp.add(j * stride + 20), n1) };
             }
         };
         let mut j = w;
@@ -1233,24 +1348,50 @@ mod avx2 {
             j -= 1;
             add_suffix(j, gather(&ys, j), gather(&xs, j), &mut s);
         }
-        // Range: least and largest sums of squares of y and of x over the windows.
+        // Range: least and largest sums of squares of y and of x over the windows
+        // (with NaN rows, over those not below min_periods or ddof + 1 pairs, which
+        // are f64::NAN, unchecked, as in the scalar path).
         let (mut least, mut largest) = (_mm256_set1_pd(f64::INFINITY), zero);
-        let mut check = |sums: &[__m256d; 5]| {
-            least = _mm256_min_pd(least, _mm256_min_pd(sums[2], sums[3]));
-            largest = _mm256_max_pd(largest, _mm256_max_pd(sums[2], sums[3]));
+        let mut evaluate = |n: __m256d, sums: &[__m256d; 5]| -> __m256d {
+            let n_less_ddof = _mm256_sub_pd(n, ddof_v);
+            let (small, large) = (
+                _mm256_min_pd(sums[2], sums[3]),
+                _mm256_max_pd(sums[2], sums[3]),
+            );
+            let v = co_value::<OUT>(n, n_less_ddof, *sums);
+            if !NANS {
+                least = _mm256_min_pd(least, small);
+                largest = _mm256_max_pd(largest, large);
+                return v;
+            }
+            let valid = _mm256_and_pd(
+                _mm256_cmp_pd::<_CMP_GE_OQ>(n, _mm256_set1_pd(min_periods)),
+                _mm256_cmp_pd::<_CMP_GT_OQ>(n_less_ddof, zero),
+            );
+            least = _mm256_min_pd(
+                least,
+                _mm256_blendv_pd(_mm256_set1_pd(SMALLEST), small, valid),
+            );
+            largest = _mm256_max_pd(largest, _mm256_and_pd(valid, large));
+            _mm256_blendv_pd(_mm256_set1_pd(f64::NAN), v, valid)
         };
         let whole: [__m256d; 5] = std::array::from_fn(|m| _mm256_add_pd(s[m], zero));
-        check(&whole);
+        let n_whole = if NANS {
+            _mm256_add_pd(n1, zero)
+        } else {
+            n_full
+        };
         let mut lanes = [0.0f64; 4];
         // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), co_value::<OUT>(n, n_less_ddof, whole)) };
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), evaluate(n_whole, &whole)) };
         for k in 0..4 {
             unsafe { *dest[k] = lanes[k] };
         }
         let mut p = [zero; 5];
+        let mut pn = zero;
         let mut window =
             |t: usize, yrow: __m256d, xrow: __m256d, p: &mut [__m256d; 5]| -> __m256d {
-                step(p, yrow, xrow);
+                let counted = step(p, yrow, xrow);
                 // SAFETY: t + 1 <= w - 1, so slot t + 1 of suffix exists.
                 let sums: [__m256d; 5] = std::array::from_fn(|m| {
                     _mm256_add_pd(
@@ -1258,8 +1399,17 @@ mod avx2 {
                         p[m],
                     )
                 });
-                check(&sums);
-                co_value::<OUT>(n, n_less_ddof, sums)
+                let n = if NANS {
+                    pn = _mm256_add_pd(pn, counted);
+                    // SAFETY: as above.
+                    _mm256_add_pd(
+                        unsafe { _mm256_loadu_pd(sp.add((t + 1) * stride + 20)) },
+                        pn,
+                    )
+                } else {
+                    n_full
+                };
+                evaluate(n, &sums)
             };
         // As in `pairs`: the next group's rows into the cache.
         let ahead_y = y.as_ptr().wrapping_add(starts[3] + 2 * w);
@@ -1353,6 +1503,7 @@ fn rows_lane<M: Kind>(
         // Whole pairs in groups of four side by side, then one by one; `done[c]`.
         let mut done = vec![false; (task_end - c0) as usize];
         let starts = |c: u128| ((c - 1) * w128 - r0) as usize;
+        let mut nans = false;
         let mut c = c0;
         while c < task_end {
             // Whole pairs four at a time; a last group of fewer repeats its last pair
@@ -1361,7 +1512,15 @@ fn rows_lane<M: Kind>(
             if group > 1 {
                 let pair = |k: u128| starts(c + k.min(group - 1));
                 let group_starts = [pair(0), pair(1), pair(2), pair(3)];
-                let fine = m.fast::<4>(w, w - 1, group_starts, piece, offset, suffix);
+                let mut in_lockstep = |suffix: &mut Vec<f64>, nans| {
+                    m.fast::<4>(w, w - 1, group_starts, piece, offset, suffix, nans)
+                };
+                let mut fine = in_lockstep(suffix, nans.then_some(min_periods));
+                if !nans && fine.contains(&false) {
+                    // Most likely a NaN: from here on, the kernels that count them.
+                    nans = true;
+                    fine = in_lockstep(suffix, Some(min_periods));
+                }
                 for (k, ok) in fine.into_iter().take(group as usize).enumerate() {
                     done[(c - c0) as usize + k] = ok;
                 }
@@ -1372,7 +1531,7 @@ fn rows_lane<M: Kind>(
             let block_end = c * w128;
             if c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
                 let later = ((r0 + len as u128 - block_end) as usize).min(w - 1);
-                let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix);
+                let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix, None);
                 done[(c - c0) as usize] = ok;
             }
             c += 1;
@@ -1628,7 +1787,7 @@ mod tests {
     }
 
     /// Every pair of a row-count window through the general path alone.
-    fn general<M: Kind>(m: &M, len: usize, w: usize) -> Vec<f64> {
+    fn general<M: Kind>(m: &M, len: usize, w: usize, mp: usize) -> Vec<f64> {
         let mut out = vec![f64::NAN; len];
         let mut scratch = Vec::new();
         for c in 0..=len / w + 1 {
@@ -1641,51 +1800,74 @@ mod tests {
             let prefix = (c * w).min(len)..((c + 1) * w).min(len);
             let rows = (c * w).saturating_sub(1).min(len)..((c + 1) * w - 1).min(len);
             let outputs = rows.map(|i| (i, (i + 1).saturating_sub(w)));
-            block_pair(m, suffix, prefix, outputs, 0.0, &mut scratch, |i, v| {
-                out[i] = v
-            });
+            block_pair(
+                m,
+                suffix,
+                prefix,
+                outputs,
+                mp as f64,
+                &mut scratch,
+                |i, v| out[i] = v,
+            );
         }
         out
     }
 
     #[test]
     fn the_fast_path_gives_the_general_bits() {
-        let x: Vec<f64> = hostile(2000)
+        let finite: Vec<f64> = hostile(2000)
             .into_iter()
             .map(|v| if v.is_nan() { 0.5 } else { v })
             .collect();
-        let y: Vec<f64> = x.iter().rev().map(|v| v * 0.5 + 3.0).collect();
-        for w in [1usize, 2, 5, 64, 300] {
-            for output in [
-                MomentOutput::Sum,
-                MomentOutput::Mean,
-                MomentOutput::Var { ddof: 1 },
-                MomentOutput::Std { ddof: 0 },
-                MomentOutput::Zscore { ddof: 1 },
+        // Sparse NaN (the counting kernels), and NaN at a block's last row.
+        let mut sparse = finite.clone();
+        for i in [7usize, 63, 64, 300, 301, 599, 1200, 1201, 1202] {
+            sparse[i] = f64::NAN;
+        }
+        for x in [finite, sparse, hostile(2000)] {
+            let y: Vec<f64> = x.iter().rev().map(|v| v * 0.5 + 3.0).collect();
+            for (w, mp) in [
+                (1usize, 1usize),
+                (2, 0),
+                (5, 5),
+                (5, 2),
+                (64, 0),
+                (64, 60),
+                (300, 1),
             ] {
-                let fast = rolled(&x, w, 0, 0, output);
-                assert!(
-                    same(&fast, &general(&Single { x: &x, output }, x.len(), w)),
-                    "{output:?} w={w}"
-                );
-            }
-            for output in [
-                CoMomentOutput::Cov { ddof: 1 },
-                CoMomentOutput::Corr,
-                CoMomentOutput::Beta,
-            ] {
-                let mut fast = vec![0.0; x.len()];
-                let grid = Grid::Rows { w, first_row: 0 };
-                co_moments(&y, &x, grid, 0, output, &mut fast, true);
-                let paired = Paired {
-                    y: &y,
-                    x: &x,
-                    output,
-                };
-                assert!(
-                    same(&fast, &general(&paired, x.len(), w)),
-                    "{output:?} w={w}"
-                );
+                for output in [
+                    MomentOutput::Sum,
+                    MomentOutput::Mean,
+                    MomentOutput::Var { ddof: 1 },
+                    MomentOutput::Std { ddof: 0 },
+                    MomentOutput::Zscore { ddof: 1 },
+                ] {
+                    let fast = rolled(&x, w, 0, mp, output);
+                    let single = Single { x: &x, output };
+                    let want = general(&single, x.len(), w, mp);
+                    let first = (0..x.len()).find(|&i| !same(&fast[i..=i], &want[i..=i]));
+                    let context = format!(
+                        "{output:?} w={w} mp={mp} row {first:?}: {:?}",
+                        first.map(|i| (fast[i], want[i], &x[i.saturating_sub(6)..=i]))
+                    );
+                    assert!(same(&fast, &want), "{context}");
+                }
+                for output in [
+                    CoMomentOutput::Cov { ddof: 1 },
+                    CoMomentOutput::Corr,
+                    CoMomentOutput::Beta,
+                ] {
+                    let mut fast = vec![0.0; x.len()];
+                    let grid = Grid::Rows { w, first_row: 0 };
+                    co_moments(&y, &x, grid, mp, output, &mut fast, true);
+                    let paired = Paired {
+                        y: &y,
+                        x: &x,
+                        output,
+                    };
+                    let context = format!("{output:?} w={w} mp={mp}");
+                    assert!(same(&fast, &general(&paired, x.len(), w, mp)), "{context}");
+                }
             }
         }
     }
