@@ -178,6 +178,17 @@ def test_pairs_keep_the_bits_when_chunked_or_appended(stat, window):
         assert same_bits(chunk[first - start :], whole[first : first + 131])
 
 
+def _digests(script, **environments):
+    """The distinct outputs of `script` run once under each environment (name=value)."""
+    digests = set()
+    for name, values in environments.items():
+        for value in values:
+            env = dict(os.environ, **{name: value})
+            run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+            digests.add(run.stdout)
+    return digests
+
+
 def test_thread_counts_give_the_same_bits():
     # A long lane is shared out in blocks over the cores; a panel by columns.
     script = (
@@ -188,32 +199,24 @@ def test_thread_counts_give_the_same_bits():
         "out += [_core.rolling(p, 'std', 60, 1), _core.rolling_pair(x, x[::-1].copy(), 'corr', 252, 2)];"
         "print(hashlib.sha256(b''.join(o.tobytes() for o in out)).hexdigest())"
     )
-    digests = set()
-    for threads in ("1", "2", "3"):
-        env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-        digests.add(run.stdout)
-    assert len(digests) == 1
+    assert len(_digests(script, RAYON_NUM_THREADS=["1", "2", "3"])) == 1
 
 
 def test_the_avx2_kernels_give_the_baseline_bits():
     # CAPCYCLE_SIMD=baseline runs the scalar kernels; on a CPU with AVX2 the default
-    # runs the AVX2 ones (four block pairs side by side). Same bits.
+    # runs the AVX2 ones (four block pairs side by side). Same bits, with and without
+    # NaN rows.
     script = (
         "import numpy as np, hashlib; from capcycle import _core;"
         "rng = np.random.default_rng(2); x = rng.normal(size=20_000) + 1e9; x[5000:5100] = 3.0;"
-        "x[7001] = np.nan; x[9000] = 1e200; y = rng.normal(size=20_000);"
-        "out = [_core.rolling(x, s, w, 1, ddof=d) for s in ['sum', 'mean', 'var', 'std', 'zscore']"
-        " for w in (2, 5, 252) for d in (0, 1)];"
-        "out += [_core.rolling_pair(y, x, s, w, 2) for s in ['cov', 'corr', 'beta'] for w in (2, 7, 252)];"
+        "x[9000] = 1e200; y = rng.normal(size=20_000); z = x.copy(); z[rng.random(20_000) < 0.01] = np.nan;"
+        "out = [_core.rolling(v, s, w, m, ddof=d) for v in (x, z) for s in ['sum', 'mean', 'var', 'std', 'zscore']"
+        " for w in (2, 5, 252) for d in (0, 1) for m in (1, w)];"
+        "out += [_core.rolling_pair(y, v, s, w, m) for v in (x, z) for s in ['cov', 'corr', 'beta']"
+        " for w in (2, 7, 252) for m in (2, w)];"
         "print(hashlib.sha256(b''.join(o.tobytes() for o in out)).hexdigest())"
     )
-    digests = set()
-    for simd in ("baseline", "default"):
-        env = dict(os.environ, CAPCYCLE_SIMD=simd)
-        run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-        digests.add(run.stdout)
-    assert len(digests) == 1
+    assert len(_digests(script, CAPCYCLE_SIMD=["baseline", "default"])) == 1
 
 
 def test_duration_windows_are_exact_and_independent_of_where_they_start():

@@ -406,6 +406,8 @@ trait Kind: Sync {
     fn add(&self, sums: &mut Self::Sums, i: usize, anchor: Self::Anchor);
     fn plus(a: &Self::Sums, b: &Self::Sums) -> Self::Sums;
     fn has_finite(s: &Self::Sums) -> bool;
+    /// Whether any of `rows` holds a NaN (in a pair: in either series).
+    fn any_nan(&self, rows: Range<usize>) -> bool;
     /// Observations that count towards min_periods.
     fn count(s: &Self::Sums) -> f64;
     /// The window's value from its sums; None when they left the safe range.
@@ -420,6 +422,7 @@ trait Kind: Sync {
     /// range is left to `block_pair`. `scratch` holds the suffix sums. `nans`: the
     /// min_periods of pairs that may hold NaN rows (the AVX2 kernels then count them;
     /// None: a NaN fails the pair, cheaper where there are none).
+    #[allow(clippy::too_many_arguments)]
     fn fast<const K: usize>(
         &self,
         w: usize,
@@ -453,8 +456,8 @@ fn single_fast<const K: usize, const SQUARES: bool>(
     let lanes: [&[f64]; K] = std::array::from_fn(|k| &x[starts[k]..starts[k] + w + later]);
     let anchor: [f64; K] = std::array::from_fn(|k| lanes[k][w - 1]);
     let stride = if SQUARES { 2 * K } else { K };
-    suffix.clear();
-    suffix.resize((w + 1) * stride, 0.0);
+    // Every slot is written before it is read: no need to clear it.
+    suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
     let (mut s1, mut s2) = ([0.0f64; K], [0.0f64; K]);
     for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
         for k in 0..K {
@@ -535,6 +538,9 @@ impl Kind for Single<'_> {
     fn has_finite(s: &Sums) -> bool {
         s.finite > 0.0
     }
+    fn any_nan(&self, rows: Range<usize>) -> bool {
+        self.x[rows].iter().any(|v| v.is_nan())
+    }
     #[inline(always)]
     fn count(s: &Sums) -> f64 {
         s.count()
@@ -548,6 +554,7 @@ impl Kind for Single<'_> {
         direct_value(self.output, self.x[rows].iter().copied(), anchor, newest)
     }
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn fast<const K: usize>(
         &self,
         w: usize,
@@ -677,6 +684,10 @@ impl Kind for Paired<'_> {
     fn has_finite(s: &CoSums) -> bool {
         s.finite > 0.0
     }
+    fn any_nan(&self, rows: Range<usize>) -> bool {
+        let (y, x) = (&self.y[rows.clone()], &self.x[rows]);
+        y.iter().zip(x).any(|(a, b)| a.is_nan() | b.is_nan())
+    }
     #[inline(always)]
     fn count(s: &CoSums) -> f64 {
         s.finite + s.infinite
@@ -694,6 +705,7 @@ impl Kind for Paired<'_> {
     }
     /// As [`single_fast`], with the five sums of a pair.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn fast<const K: usize>(
         &self,
         w: usize,
@@ -747,8 +759,8 @@ impl Kind for Paired<'_> {
         let ay: [f64; K] = std::array::from_fn(|k| ys[k][w - 1]);
         let ax: [f64; K] = std::array::from_fn(|k| xs[k][w - 1]);
         let stride = 5 * K;
-        suffix.clear();
-        suffix.resize((w + 1) * stride, 0.0);
+        // Every slot is written before it is read: no need to clear it.
+        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
         let mut s = [[0.0f64; K]; 5];
         for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
             for k in 0..K {
@@ -1094,8 +1106,8 @@ mod avx2 {
         // the sums where the scalar path skips them (the same sums: none is -0.0).
         let counts = if squares { 8 } else { 4 };
         let stride = counts + if NANS { 4 } else { 0 };
-        suffix.clear();
-        suffix.resize((w + 1) * stride, 0.0);
+        // Every slot is written before it is read: no need to clear it.
+        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
         let sp = suffix.as_mut_ptr();
         let (mut s1, mut s2, mut n1) = (zero, zero, zero);
         let mut add_suffix = |j: usize, row: __m256d| {
@@ -1296,8 +1308,8 @@ mod avx2 {
         let ddof_v = _mm256_set1_pd(ddof as f64);
         // As in `pairs`: with NaN rows, counts per window after the five sums.
         let stride = if NANS { 24 } else { 20 };
-        suffix.clear();
-        suffix.resize((w + 1) * stride, 0.0);
+        // Every slot is written before it is read: no need to clear it.
+        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
         let sp = suffix.as_mut_ptr();
         let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
         // Add a row to the sums (and return 1 where it counts, with NaN rows).
@@ -1503,7 +1515,10 @@ fn rows_lane<M: Kind>(
         // Whole pairs in groups of four side by side, then one by one; `done[c]`.
         let mut done = vec![false; (task_end - c0) as usize];
         let starts = |c: u128| ((c - 1) * w128 - r0) as usize;
-        let mut nans = false;
+        // Whether to count NaN rows from the start: a guess from the task's first
+        // rows (a wrong guess costs a redone group or a slower kernel, not bits).
+        let head = bound(c0)..bound(c0 + 4).min(bound(c0) + PARALLEL_ROWS);
+        let mut nans = m.any_nan(head);
         let mut c = c0;
         while c < task_end {
             // Whole pairs four at a time; a last group of fewer repeats its last pair
