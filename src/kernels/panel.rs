@@ -29,9 +29,24 @@ fn columns_of<'a>(block: ArrayView2<'a, f64>, buffer: &'a mut Vec<f64>) -> Vec<&
     }
     buffer.clear();
     buffer.resize(rows * block.ncols(), f64::NAN);
-    for (i, row) in block.rows().into_iter().enumerate() {
-        for (j, value) in row.iter().enumerate() {
-            buffer[j * rows + i] = *value;
+    let row_slices: Option<Vec<&[f64]>> = block.rows().into_iter().map(|r| r.to_slice()).collect();
+    match row_slices {
+        // C-ordered: each row's values to their columns, row after row (sequential
+        // writes into each column; slices, not ndarray's per-element iteration).
+        Some(row_slices) => {
+            let mut columns: Vec<&mut [f64]> = buffer.chunks_mut(rows.max(1)).collect();
+            for (i, row) in row_slices.iter().enumerate() {
+                for (column, value) in columns.iter_mut().zip(row.iter()) {
+                    column[i] = *value;
+                }
+            }
+        }
+        None => {
+            for (i, row) in block.rows().into_iter().enumerate() {
+                for (j, value) in row.iter().enumerate() {
+                    buffer[j * rows + i] = *value;
+                }
+            }
         }
     }
     buffer.chunks(rows.max(1)).take(block.ncols()).collect()
