@@ -868,7 +868,7 @@ fn block_pair<M: Kind>(
 /// never fuses a multiply and an add) and `CAPCYCLE_SIMD` is not `baseline`. They
 /// do the scalar path's IEEE operations in the same order, so they give its bits
 /// (tested by comparing the two).
-fn avx2_allowed() -> bool {
+pub(crate) fn avx2_allowed() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -885,14 +885,14 @@ fn avx2_allowed() -> bool {
 /// loaded four at a time and transposed in registers (4x4), so that each vector holds
 /// one row of every pair; the same operations in the same order as the scalar path.
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+pub(crate) mod avx2 {
     use super::{MomentOutput, LARGEST, SMALLEST};
     use std::arch::x86_64::*;
 
     /// Rows `r[k]` (four values of pair k) to columns (value i of every pair).
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn transpose(r: [__m256d; 4]) -> [__m256d; 4] {
+    pub(crate) fn transpose(r: [__m256d; 4]) -> [__m256d; 4] {
         let t0 = _mm256_unpacklo_pd(r[0], r[1]);
         let t1 = _mm256_unpackhi_pd(r[0], r[1]);
         let t2 = _mm256_unpacklo_pd(r[2], r[3]);
