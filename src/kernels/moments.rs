@@ -37,6 +37,20 @@
 //! the finite sums: a window holding one has a sum and mean of ±inf (NaN when it
 //! holds both signs), and NaN var, std, zscore, cov, corr and beta. NaN rows are
 //! skipped (in a pair, a row where either is NaN).
+//!
+//! Speed. [`block_pair`] is the general path (any NaN, infinity, partial block or
+//! duration). A row-count window's whole block pairs take [`Kind::fast`]: the same
+//! operations in the same order without choosing anchors, four pairs side by side,
+//! on a CPU with AVX2 as explicit intrinsics (`mod avx2`: rows of the four pairs
+//! loaded four at a time and transposed in registers, NaN rows counted where the
+//! lane has them, the next group's rows prefetched). Rust never fuses a multiply
+//! and an add, so the AVX2 and scalar kernels give the same bits; a pair the fast
+//! path cannot take (a NaN at its anchor, an infinity, a flat or out-of-range
+//! window) is redone by the general path, whose bits it reproduces. Blocks are
+//! independent, so a long lane's block pairs run on all cores. Tests:
+//! `the_fast_path_gives_the_general_bits` below, and
+//! `tests/test_moments_exact.py::test_the_avx2_kernels_give_the_baseline_bits`
+//! (`CAPCYCLE_SIMD=baseline` runs the scalar kernels).
 
 use std::ops::Range;
 
@@ -306,14 +320,15 @@ impl CoSums {
 /// `output` of `n` finite pairs with sums `[y, x, yy, xx, xy]` about their anchor.
 #[inline(always)]
 fn co_value(output: CoMomentOutput, n: f64, [sy, sx, syy, sxx, sxy]: [f64; 5]) -> f64 {
-    // Centred sums of squares and cross-products (exactly 0 for a flat series).
+    // n times the centred sums of squares and cross-products (exactly 0 for a flat
+    // series): no division until the statistic's own (see `variance`).
     let positive = |v: f64| if v > 0.0 { v } else { 0.0 };
-    let yy = positive(syy - sy * sy / n);
-    let xx = positive(sxx - sx * sx / n);
+    let yy = positive(n * syy - sy * sy);
+    let xx = positive(n * sxx - sx * sx);
     let xy = if (yy == 0.0) | (xx == 0.0) {
         0.0
     } else {
-        sxy - sx * sy / n
+        n * sxy - sx * sy
     };
     match output {
         CoMomentOutput::Cov { ddof } => {
@@ -321,7 +336,7 @@ fn co_value(output: CoMomentOutput, n: f64, [sy, sx, syy, sxx, sxy]: [f64; 5]) -
             if n <= ddof {
                 f64::NAN
             } else {
-                xy / (n - ddof)
+                xy / (n * (n - ddof))
             }
         }
         CoMomentOutput::Corr => {
@@ -505,7 +520,9 @@ fn single_fast<const K: usize, const SQUARES: bool>(
 /// The variance of a window from its sums, as [`moment_value`] computes it.
 #[inline(always)]
 fn variance(n: f64, s1: f64, s2: f64, ddof: usize) -> f64 {
-    let var = (s2 - s1 * s1 / n) / (n - ddof as f64);
+    // n times the centred sum of squares over n (n - ddof): one division, not two
+    // (the fast path's costliest operations); n (n - ddof) is exact below 2^26 rows.
+    let var = (n * s2 - s1 * s1) / (n * (n - ddof as f64));
     // Not `max`: its sign of zero is the compiler's choice; this is the AVX2 twin's.
     if var > 0.0 {
         var
@@ -832,26 +849,27 @@ fn block_pair<M: Kind>(
         m.add(&mut running, i, early_anchor);
         scratch[i - suffix.start] = running;
     }
-    // Prefix sums about each anchor (the early one only if some suffix has one).
+    // Prefix sums about each anchor, each advanced only as far as a window needs it.
     let (mut about_early, mut about_late) = (M::Sums::default(), M::Sums::default());
-    let mut next = prefix.start;
+    let (mut next_early, mut next_late) = (prefix.start, prefix.start);
     for (last, first) in outputs {
         if ((last + 1 - first) as f64) < min_periods {
             // Fewer rows than min_periods: NaN, without summing anything.
             emit(last, f64::NAN);
             continue;
         }
-        while next <= last {
-            if early.is_some() {
-                m.add(&mut about_early, next, early_anchor);
-            }
-            m.add(&mut about_late, next, late_anchor);
-            next += 1;
-        }
         let head = &scratch[first.clamp(suffix.start, suffix.end) - suffix.start];
         let (sums, anchor) = if M::has_finite(head) {
+            while next_early <= last {
+                m.add(&mut about_early, next_early, early_anchor);
+                next_early += 1;
+            }
             (M::plus(head, &about_early), early_anchor)
         } else {
+            while next_late <= last {
+                m.add(&mut about_late, next_late, late_anchor);
+                next_late += 1;
+            }
             (M::plus(head, &about_late), late_anchor)
         };
         let value = if M::count(&sums) < min_periods {
@@ -943,8 +961,8 @@ pub(crate) mod avx2 {
                 (_mm256_add_pd(a, centred), centred)
             }
             _ => {
-                let centred_squares = _mm256_sub_pd(s2, _mm256_div_pd(_mm256_mul_pd(s1, s1), n));
-                let var = _mm256_div_pd(centred_squares, n_less_ddof);
+                let centred_squares = _mm256_sub_pd(_mm256_mul_pd(n, s2), _mm256_mul_pd(s1, s1));
+                let var = _mm256_div_pd(centred_squares, _mm256_mul_pd(n, n_less_ddof));
                 let var = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(var, _mm256_setzero_pd()), var);
                 let v = match OUT {
                     2 => var,
@@ -1238,18 +1256,18 @@ pub(crate) mod avx2 {
         let zero = _mm256_setzero_pd();
         let positive = |v: __m256d| _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(v, zero), v);
         let [sy, sx, syy, sxx, sxy] = s;
-        let yy = positive(_mm256_sub_pd(syy, _mm256_div_pd(_mm256_mul_pd(sy, sy), n)));
-        let xx = positive(_mm256_sub_pd(sxx, _mm256_div_pd(_mm256_mul_pd(sx, sx), n)));
+        let yy = positive(_mm256_sub_pd(_mm256_mul_pd(n, syy), _mm256_mul_pd(sy, sy)));
+        let xx = positive(_mm256_sub_pd(_mm256_mul_pd(n, sxx), _mm256_mul_pd(sx, sx)));
         let yy_zero = _mm256_cmp_pd::<_CMP_EQ_OQ>(yy, zero);
         let xx_zero = _mm256_cmp_pd::<_CMP_EQ_OQ>(xx, zero);
         let flat = _mm256_or_pd(yy_zero, xx_zero);
         let xy = _mm256_andnot_pd(
             flat,
-            _mm256_sub_pd(sxy, _mm256_div_pd(_mm256_mul_pd(sx, sy), n)),
+            _mm256_sub_pd(_mm256_mul_pd(n, sxy), _mm256_mul_pd(sx, sy)),
         );
         let nan = _mm256_set1_pd(f64::NAN);
         match OUT {
-            0 => _mm256_div_pd(xy, n_less_ddof),
+            0 => _mm256_div_pd(xy, _mm256_mul_pd(n, n_less_ddof)),
             1 => {
                 let product = _mm256_mul_pd(yy, xx);
                 let normal = _mm256_and_pd(
