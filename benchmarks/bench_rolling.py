@@ -7,18 +7,28 @@ rolling mean or sum). Needs `pip install ".[bench]"` and a release build.
 
     python benchmarks/bench_rolling.py                  # issue sizes: 1e7 and 5000 x 2000
     python benchmarks/bench_rolling.py --scale 0.1      # a quicker look
+    python benchmarks/bench_rolling.py --threads 1      # everyone on one thread
+
+The panel runs twice: Fortran-ordered (columns contiguous) and C-ordered.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable
 
-import numpy as np
-import pandas as pd
+# --threads must reach rayon and numba before they start their pools.
+if "--threads" in sys.argv[:-1]:
+    _threads = sys.argv[sys.argv.index("--threads") + 1]
+    os.environ["RAYON_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = _threads
 
-from capcycle import rolling
-from timing import best_of, machine
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from capcycle import rolling  # noqa: E402
+from timing import best_of, machine  # noqa: E402
 
 WINDOW = 252
 
@@ -59,13 +69,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's sizes")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="threads for capcycle and numbagg")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     n = int(10_000_000 * args.scale)
     rows, cols = 5_000, max(2, int(2_000 * args.scale))
+    panel = np.asfortranarray(rng.normal(size=(rows, cols)))
+    other = rng.normal(size=rows)
     cases = {
         f"1-D n={n:,}": (rng.normal(size=n), rng.normal(size=n)),
-        f"2-D {rows:,} x {cols:,}": (np.asfortranarray(rng.normal(size=(rows, cols))), rng.normal(size=rows)),
+        f"2-D {rows:,} x {cols:,} F": (panel, other),
+        f"2-D {rows:,} x {cols:,} C": (np.ascontiguousarray(panel), other),
     }
     import bottleneck
     import numbagg
@@ -80,7 +94,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for label, (clean, other) in cases.items():
         for nan_share in (0.0, 0.01):
-            data = clean.copy(order="K")  # keep the Fortran order of the panel
+            data = clean.copy(order="K")  # keep the panel's order
             if nan_share:
                 data[rng.random(data.shape) < nan_share] = np.nan
             for stat in ("mean", "std", "corr", "median"):

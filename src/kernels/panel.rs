@@ -29,12 +29,65 @@ fn columns_of<'a>(block: ArrayView2<'a, f64>, buffer: &'a mut Vec<f64>) -> Vec<&
     }
     buffer.clear();
     buffer.resize(rows * block.ncols(), f64::NAN);
-    for (i, row) in block.rows().into_iter().enumerate() {
-        for (j, value) in row.iter().enumerate() {
-            buffer[j * rows + i] = *value;
+    let row_slices: Option<Vec<&[f64]>> = block.rows().into_iter().map(|r| r.to_slice()).collect();
+    match row_slices {
+        // C-ordered: each row's values to their columns (with AVX2, four rows by
+        // four columns at a time, transposed in registers).
+        Some(row_slices) => {
+            let mut columns: Vec<&mut [f64]> = buffer.chunks_mut(rows.max(1)).collect();
+            let mut done = 0;
+            #[cfg(target_arch = "x86_64")]
+            if crate::kernels::moments::avx2_allowed() {
+                // SAFETY: the CPU has AVX2 (avx2_allowed).
+                done = unsafe { gather_avx2(&row_slices, &mut columns) };
+            }
+            for (i, row) in row_slices.iter().enumerate().skip(done) {
+                for (column, value) in columns.iter_mut().zip(row.iter()) {
+                    column[i] = *value;
+                }
+            }
+        }
+        None => {
+            for (i, row) in block.rows().into_iter().enumerate() {
+                for (j, value) in row.iter().enumerate() {
+                    buffer[j * rows + i] = *value;
+                }
+            }
         }
     }
     buffer.chunks(rows.max(1)).take(block.ncols()).collect()
+}
+
+/// Rows `0..4k` of `rows` (equal lengths) into `columns` (one per value of a row),
+/// 4x4 tiles transposed in registers; returns how many rows it did.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn gather_avx2(rows: &[&[f64]], columns: &mut [&mut [f64]]) -> usize {
+    use crate::kernels::moments::avx2::transpose;
+    use std::arch::x86_64::{_mm256_loadu_pd, _mm256_storeu_pd};
+    let width = columns.len().min(rows.first().map_or(0, |r| r.len()));
+    let (tall, wide) = (rows.len() / 4 * 4, width / 4 * 4);
+    for i in (0..tall).step_by(4) {
+        let tile_rows = &rows[i..i + 4];
+        for j in (0..wide).step_by(4) {
+            let tile = transpose(std::array::from_fn(|k| {
+                let values = &tile_rows[k][j..j + 4];
+                // SAFETY: `values` holds four f64.
+                unsafe { _mm256_loadu_pd(values.as_ptr()) }
+            }));
+            for (c, vector) in tile.into_iter().enumerate() {
+                let dest = &mut columns[j + c][i..i + 4];
+                // SAFETY: `dest` holds four f64.
+                unsafe { _mm256_storeu_pd(dest.as_mut_ptr(), vector) };
+            }
+        }
+        for j in wide..width {
+            for (k, row) in tile_rows.iter().enumerate() {
+                columns[j][i + k] = row[j];
+            }
+        }
+    }
+    tall
 }
 
 /// Fill each column of `out` with `kernel(column of x, output column)`.
