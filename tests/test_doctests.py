@@ -10,11 +10,13 @@ import pytest
 import capcycle.data
 import capcycle.data._layout
 import capcycle.data._sample
+import capcycle._lazy
 import capcycle.events
 import capcycle.fed
 import capcycle.performance
 import capcycle.rolling
 import capcycle.valuation
+import capcycle.xarray
 
 
 @pytest.mark.parametrize(
@@ -28,6 +30,8 @@ import capcycle.valuation
         capcycle.valuation,
         capcycle.events,
         capcycle.fed,
+        capcycle._lazy,
+        capcycle.xarray,
     ],
     ids=lambda m: m.__name__,
 )

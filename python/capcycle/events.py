@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from capcycle import _core
+from capcycle import _core, _lazy
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -723,6 +723,8 @@ def event_study(
     >>> st.summary.loc[2, ["mean", "count"]].round(4).tolist()
     [0.3333, 1.0]
     """
+    if _lazy.kind_of(series) == "frame":
+        return _lazy.event_study(series, events, before=before, after=after, unit=unit, kind=kind, align=align)
     before = _count("before", before)
     after = _count("after", after)
     unit = _choice("unit", unit, _UNITS)  # type: ignore[assignment]

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from capcycle import _core
+from capcycle import _core, _lazy
 from capcycle._adapt import Adapted, as_float_array, check_int, nanoseconds
 
 __all__ = [
@@ -89,12 +89,15 @@ def _axis(axis: Any, ndim: int) -> int:
 
 
 def _rolling(
-    stat: str, x: Any, window: Window, min_periods: int | None, ddof: int, q: float | None, axis: int
+    stat: str, x: Any, window: Window, min_periods: int | None, ddof: int, q: float | None, axis: int,
+    dim: str | None = None, times: Any = None,
 ) -> Any:
     # One signature for every statistic (the contract's): ddof is checked everywhere
     # and used by var/std/zscore; q belongs to quantile alone.
     if stat != "quantile" and q is not None:
         raise ValueError(f"q: only rolling.quantile takes q, not rolling.{stat}")
+    if _lazy.wants(x, dim, times):
+        return _lazy.rolling(stat, x, window, min_periods, ddof, q, axis, dim=dim, times=times)
     adapted = as_float_array(x, "x")
     values = adapted.values
     along = _axis(axis, values.ndim)
@@ -126,7 +129,11 @@ def _rolling_pair(
     window: Window,
     min_periods: int | None,
     ddof: int,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
+    if _lazy.wants(first, dim, times):
+        return _lazy.rolling_pair(stat, first, second, names, window, min_periods, ddof, dim=dim, times=times)
     first, second = _align(first, second)
     a = as_float_array(first, names[0])
     b = as_float_array(second, names[1])
@@ -160,7 +167,15 @@ _PARAMETERS = """
     q : float, optional
         The quantile, in [0, 1]: required by ``quantile``, refused by the others.
     axis : int, default 0
-        The time axis of a 2-D ndarray.
+        The time axis of a 2-D ndarray (or dask array).
+    dim : str, optional
+        The time dimension of an xarray DataArray (default: its first).
+    times : datetimes, optional
+        The dates of a dask array's rows, for a duration window.
+
+    Dask arrays and DataFrames and xarray DataArrays give the same lazy type back,
+    computed block by block and bit-identical to the in-memory result (see
+    ``capcycle._lazy`` and the README's "Scale-out").
 
     Returns
     -------
@@ -194,9 +209,10 @@ def _document(summary: str, example: str, *, raises: str = "") -> Any:
     "    >>> rolling.sum([1.0, 2.0, 3.0], 2).tolist()\n    [nan, 3.0, 5.0]\n",
 )
 def sum(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:  # noqa: A001
-    return _rolling("sum", x, window, min_periods, ddof, q, axis)
+    return _rolling("sum", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 @_document(
@@ -205,9 +221,10 @@ def sum(
     "    >>> rolling.mean([1.0, 2.0, 3.0], 2).tolist()\n    [nan, 1.5, 2.5]\n",
 )
 def mean(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("mean", x, window, min_periods, ddof, q, axis)
+    return _rolling("mean", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 @_document(
@@ -217,9 +234,10 @@ def mean(
     raises=" ``ddof`` < 0,",
 )
 def var(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("var", x, window, min_periods, ddof, q, axis)
+    return _rolling("var", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 @_document(
@@ -229,9 +247,10 @@ def var(
     raises=" ``ddof`` < 0,",
 )
 def std(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("std", x, window, min_periods, ddof, q, axis)
+    return _rolling("std", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 @_document(
@@ -240,9 +259,10 @@ def std(
     "    >>> rolling.min([3.0, 1.0, 2.0], 2).tolist()\n    [nan, 1.0, 1.0]\n",
 )
 def min(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:  # noqa: A001
-    return _rolling("min", x, window, min_periods, ddof, q, axis)
+    return _rolling("min", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 @_document(
@@ -251,9 +271,10 @@ def min(
     "    >>> rolling.max([3.0, 1.0, 2.0], 2).tolist()\n    [nan, 3.0, 2.0]\n",
 )
 def max(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:  # noqa: A001
-    return _rolling("max", x, window, min_periods, ddof, q, axis)
+    return _rolling("max", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 @_document(
@@ -262,9 +283,10 @@ def max(
     "    >>> rolling.median([3.0, 1.0, 2.0, 8.0], 3).tolist()\n    [nan, nan, 2.0, 2.0]\n",
 )
 def median(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("median", x, window, min_periods, ddof, q, axis)
+    return _rolling("median", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 @_document(
@@ -274,7 +296,8 @@ def median(
     raises=" ``q`` missing or outside [0, 1],",
 )
 def quantile(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:
     if q is None:
         raise ValueError("q: quantile needs q, a number in [0, 1]")
@@ -282,7 +305,7 @@ def quantile(
         raise TypeError(f"q: must be a number in [0, 1], got {type(q).__name__}")
     if not 0.0 <= float(q) <= 1.0:
         raise ValueError(f"q: must be in [0, 1], got {q}")
-    return _rolling("quantile", x, window, min_periods, ddof, float(q), axis)
+    return _rolling("quantile", x, window, min_periods, ddof, float(q), axis, dim, times)
 
 
 @_document(
@@ -293,9 +316,10 @@ def quantile(
     raises=" ``ddof`` < 0,",
 )
 def zscore(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0
+    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None, axis: int = 0,
+    dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("zscore", x, window, min_periods, ddof, q, axis)
+    return _rolling("zscore", x, window, min_periods, ddof, q, axis, dim, times)
 
 
 _PAIR_DOC = """{summary}
@@ -314,6 +338,8 @@ _PAIR_DOC = """{summary}
         Rows per window, or a fixed duration with a DatetimeIndex.
     min_periods : int, optional
         Fewest complete pairs for a result; default ``window`` (rows) or 1 (duration).{ddof}
+    dim, times : optional
+        As for the single-series statistics (lazy inputs: both arguments of one kind).
 
     Returns
     -------
@@ -354,8 +380,11 @@ def _document_pair(summary: str, example: str, *, first: str = "x", second: str 
     "    >>> rolling.cov([1.0, 2.0, 3.0], [2.0, 4.0, 7.0], 3).tolist()\n    [nan, nan, 2.5]",
     ddof="\n    ddof : int, default 1\n        The divisor is ``pairs - ddof``.",
 )
-def cov(x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1) -> Any:
-    return _rolling_pair("cov", x, y, ("x", "y"), window, min_periods, ddof)
+def cov(
+    x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
+    dim: str | None = None, times: Any = None,
+) -> Any:
+    return _rolling_pair("cov", x, y, ("x", "y"), window, min_periods, ddof, dim, times)
 
 
 @_document_pair(
@@ -363,8 +392,11 @@ def cov(x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof:
     "    >>> rolling.corr([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 3).tolist()\n    [nan, nan, 1.0]",
     ddof="\n    ddof : int, default 1\n        Accepted for symmetry with pandas; it cancels out of a correlation.",
 )
-def corr(x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1) -> Any:
-    return _rolling_pair("corr", x, y, ("x", "y"), window, min_periods, ddof)
+def corr(
+    x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
+    dim: str | None = None, times: Any = None,
+) -> Any:
+    return _rolling_pair("corr", x, y, ("x", "y"), window, min_periods, ddof, dim, times)
 
 
 @_document_pair(
@@ -375,5 +407,7 @@ def corr(x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof
     first_role="The dependent series (2-D: one beta per column).",
     returns="; NaN where ``x`` is constant in the window.",
 )
-def beta(y: Any, x: Any, window: Window, *, min_periods: int | None = None) -> Any:
-    return _rolling_pair("beta", y, x, ("y", "x"), window, min_periods, 1)
+def beta(
+    y: Any, x: Any, window: Window, *, min_periods: int | None = None, dim: str | None = None, times: Any = None
+) -> Any:
+    return _rolling_pair("beta", y, x, ("y", "x"), window, min_periods, 1, dim, times)

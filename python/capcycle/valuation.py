@@ -53,7 +53,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from capcycle import _core
+from capcycle import _core, _lazy
 from capcycle._adapt import Adapted, as_float_array, check_int
 
 __all__ = ["bands", "percentile_rank", "relative_multiple", "zscore"]
@@ -112,6 +112,8 @@ def zscore(
     min_periods: int | None = None,
     ddof: int = 1,
     scale: ScaleArg = "std",
+    dim: str | None = None,
+    rechunk: bool = False,
 ) -> T:
     """Distance of each value from its history's centre, in units of its spread.
 
@@ -134,6 +136,12 @@ def zscore(
         Delta degrees of freedom of the standard deviation (``scale="std"``).
     scale : {"std", "mad"}, default "std"
         The standard deviation, or the median absolute deviation times 1.4826.
+    dim : str, optional
+        The time dimension of an xarray DataArray (default: its first).
+    rechunk : bool, default False
+        For a dask input chunked along time with ``window=None`` or ``"expanding"``:
+        rechunk time into one chunk instead of raising ``ValueError``. A finite
+        window runs chunk by chunk, bit-identical to the in-memory result.
 
     Returns
     -------
@@ -158,6 +166,9 @@ def zscore(
     """
     center = _choice(center, "center", ("median", "mean"))  # type: ignore[assignment]
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
+    if _lazy.wants(x, dim, rechunk):
+        return _lazy.valuation("zscore", x, window, min_periods, dim=dim, rechunk=rechunk, center=center,
+                               scale=scale, ddof=check_int(ddof, "ddof", minimum=0))
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods)
     ddof = check_int(ddof, "ddof", minimum=0)
@@ -196,6 +207,8 @@ def bands(
     scale: ScaleArg = "std",
     min_periods: int | None = None,
     ddof: int = 1,
+    dim: str | None = None,
+    rechunk: bool = False,
 ) -> Any:
     """The value with its centre and ``centre ± k · scale`` lines, ready to plot.
 
@@ -215,13 +228,16 @@ def bands(
         As in :func:`zscore`; rows below it have NaN lines.
     ddof : int, default 1
         Delta degrees of freedom of the standard deviation.
+    dim, rechunk : optional
+        As in :func:`zscore`.
 
     Returns
     -------
     pandas.DataFrame (polars.DataFrame for polars input)
         Columns ``value, center, +1sd, -1sd, +2sd, -2sd`` (one ``+{k}sd, -{k}sd``
         pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``). The index
-        is ``x``'s for a Series, else a RangeIndex.
+        is ``x``'s for a Series, else a RangeIndex. A dask input gives a dask
+        DataFrame, a DataArray an xarray Dataset of those lines.
 
     Raises
     ------
@@ -244,6 +260,9 @@ def bands(
     center = _choice(center, "center", ("median", "mean"))  # type: ignore[assignment]
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     levels = _band_levels(k)
+    if _lazy.wants(x, dim, rechunk):
+        return _lazy.bands(x, levels, window, min_periods, dim=dim, rechunk=rechunk, center=center,
+                           scale=scale, ddof=check_int(ddof, "ddof", minimum=0))
     adapted = as_float_array(x, "x", max_ndim=1)
     kind, rows, periods = _span(window, min_periods)
     ddof = check_int(ddof, "ddof", minimum=0)
@@ -261,7 +280,9 @@ def bands(
     return pd.DataFrame(columns, index=adapted.index)
 
 
-def percentile_rank(x: T, *, window: WindowArg = None, min_periods: int | None = None) -> T:
+def percentile_rank(
+    x: T, *, window: WindowArg = None, min_periods: int | None = None, dim: str | None = None, rechunk: bool = False
+) -> T:
     """Share of the window's observations at or below each value, in [0, 1].
 
     Ties count as "at or below", so the largest value of a window ranks 1 and the
@@ -275,6 +296,8 @@ def percentile_rank(x: T, *, window: WindowArg = None, min_periods: int | None =
     window : None, int or "expanding", default None
         As in :func:`zscore`.
     min_periods : int, optional
+        As in :func:`zscore`.
+    dim, rechunk : optional
         As in :func:`zscore`.
 
     Returns
@@ -296,6 +319,8 @@ def percentile_rank(x: T, *, window: WindowArg = None, min_periods: int | None =
     >>> valuation.percentile_rank([3.0, 1.0, 2.0, 2.0], window="expanding").tolist()
     [1.0, 0.5, 0.6666666666666666, 0.75]
     """
+    if _lazy.wants(x, dim, rechunk):
+        return _lazy.valuation("percentile_rank", x, window, min_periods, dim=dim, rechunk=rechunk)
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods)
     return adapted.wrap(_core.valuation_percentile_rank(adapted.values, kind, rows, min_periods=periods))
