@@ -8,14 +8,18 @@ __version__: str
 
 # --- rolling ---
 # x: 1-D, or 2-D with time along axis 0. `window` is a row count, or with `times`
-# (sorted int64, e.g. ns) a duration in those units.
+# (sorted int64, e.g. ns) a duration in those units. `first_row` (>= 0): the global
+# row index of x's first row; a chunk with window - 1 rows of overlap that passes it
+# gets the in-memory bits of its complete windows (durations ignore it).
 def rolling(
     x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
     ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
+    first_row: int = 0,
 ) -> npt.NDArray[np.float64]: ...
 def rolling_pair(
     y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
     min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
+    first_row: int = 0,
 ) -> npt.NDArray[np.float64]: ...
 
 # --- valuation --- (src/python/valuation.rs; typed wrappers in capcycle.valuation)

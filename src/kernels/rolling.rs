@@ -1,26 +1,26 @@
-//! Rolling statistics: validate once, then run the window engine per lane.
+//! Rolling statistics: validate once, then fill each lane.
 //!
 //! [`RollingSpec`] is the checked description of a computation (statistic, window,
-//! min_periods); [`RollingSpec::apply`] fills one lane and cannot fail, so a panel
-//! can run its columns in parallel after one validation. [`reduce`] is the
+//! min_periods, the global row of the lane's first row); [`RollingSpec::apply`]
+//! fills one lane and cannot fail, so a panel can run its columns in parallel after
+//! one validation. Moment statistics (sum ... zscore, cov, corr, beta) come from the
+//! block engine of [`crate::kernels::moments`]; the others from the window engine
+//! ([`run`]) with its extremum and order-statistics accumulators. [`reduce`] is the
 //! full-sample form (one window holding every row) for other kernels to share.
 
-use crate::kernels::moments::{CoMomentOutput, CoMoments, MomentOutput, Moments};
+use crate::kernels::moments::{
+    co_moments, direct_value, moment_value, moments, CoMomentOutput, Grid, MomentOutput, Sums,
+};
 use crate::kernels::window::{
-    lanes_of, run, Accumulator, Columns, Extreme, Extremum, Lane, OrderOutput, OrderStats,
-    PairColumns, Window,
+    run, Accumulator, Extreme, Extremum, OrderOutput, OrderStats, Window,
 };
 use crate::kernels::KernelError;
 use rayon::prelude::*;
 use std::ops::Range;
 
-/// Lanes of at least twice this many rows run in chunks of it, in parallel.
+/// Lanes of at least twice this many rows run the window engine in chunks of it, in
+/// parallel (order statistics and extremes; moments share out their own blocks).
 const CHUNK_ROWS: usize = 1 << 16;
-
-/// Columns the moment accumulators run in lockstep (SIMD lanes; see
-/// `kernels::moments`). Four f64 fill one AVX register and give four independent
-/// dependency chains to overlap.
-pub const LANES: usize = 4;
 
 /// A single-series statistic.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -112,11 +112,15 @@ pub struct RollingSpec<'a> {
     pub window: Window<'a>,
     pub min_periods: usize,
     pub len: usize,
+    /// The global row index of the lanes' first row: row-count moments are computed
+    /// on blocks counted from global row 0, so a chunk of a longer series that says
+    /// where it starts gets the bits of the whole (durations count from time 0).
+    pub first_row: usize,
 }
 
 impl<'a> RollingSpec<'a> {
     /// Check the window and `min_periods` (at most the window for row-count windows,
-    /// as pandas) against lanes of `len` rows.
+    /// as pandas) against lanes of `len` rows starting at global row 0.
     pub fn new(window: Window<'a>, min_periods: usize, len: usize) -> Result<Self, KernelError> {
         window.validate(len)?;
         if let Window::Rows(n) = window {
@@ -131,7 +135,13 @@ impl<'a> RollingSpec<'a> {
             window,
             min_periods,
             len,
+            first_row: 0,
         })
+    }
+
+    /// The same computation on lanes whose first row is global row `first_row`.
+    pub fn starting_at(self, first_row: usize) -> Self {
+        RollingSpec { first_row, ..self }
     }
 
     /// Check that a lane called `name` has the spec's length.
@@ -145,88 +155,57 @@ impl<'a> RollingSpec<'a> {
         Ok(())
     }
 
+    /// The moment engine's grid for this window.
+    fn grid(&self) -> Grid<'a> {
+        match self.window {
+            Window::Rows(w) => Grid::Rows {
+                w,
+                first_row: self.first_row,
+            },
+            Window::Span { times, span } => Grid::Span { times, span },
+        }
+    }
+
     /// `stat` over one lane into `out`; both must have `len` rows (checked by
-    /// [`rolling`]/[`crate::kernels::panel`]).
+    /// [`rolling`]/[`crate::kernels::panel`]). A lane alone shares its blocks out
+    /// over all cores.
     pub fn apply(&self, stat: Stat, x: &[f64], out: &mut [f64]) {
         self.apply_columns(stat, &[x], &mut [out]);
     }
 
-    /// A unitless statistic of one lane (a z-score made of other statistics) by
-    /// accumulators from `new`, chunked like [`RollingSpec::apply`]; where squares of
-    /// the lane would leave f64's range it runs on the lane scaled by a power of two,
-    /// which a unitless statistic does not see (as `Stat::Zscore` in `apply`).
-    pub fn apply_unitless<A, F>(&self, new: F, x: &[f64], out: &mut [f64])
+    /// A statistic of one lane made of window accumulators from `new` (a z-score of
+    /// order statistics), chunked like [`RollingSpec::apply`].
+    pub fn apply_accumulator<A, F>(&self, new: F, x: &[f64], out: &mut [f64])
     where
         A: for<'l> Accumulator<&'l [f64]>,
         F: Fn() -> A + Sync,
     {
-        let exponent = squaring_exponent(x);
-        let scaled: Vec<f64>;
-        let lane = if exponent == 0 {
-            x
-        } else {
-            scaled = x.iter().map(|v| scale(*v, exponent)).collect();
-            &scaled
-        };
         self.chunked(out, |window, rows, dest| {
-            run(
-                &&lane[rows],
-                window,
-                self.min_periods,
-                &mut new(),
-                |i, v| dest[i] = v,
-            )
+            run(&&x[rows], window, self.min_periods, &mut new(), |i, v| {
+                dest[i] = v
+            })
         });
     }
 
-    /// `stat` over each of `columns` into the matching `outs` (all `len` rows): moment
-    /// statistics run [`LANES`] columns at a time in lockstep, the rest column by column.
+    /// `stat` over each of `columns` into the matching `outs` (all `len` rows).
     pub fn apply_columns(&self, stat: Stat, columns: &[&[f64]], outs: &mut [&mut [f64]]) {
-        // The power of x's unit in the result, for statistics that square x.
-        let power = match stat {
-            Stat::Var { .. } => Some(2),
-            Stat::Std { .. } => Some(1),
-            Stat::Zscore { .. } => Some(0),
-            _ => None,
-        };
-        let mut together = Vec::with_capacity(columns.len());
-        for (j, x) in columns.iter().enumerate() {
-            let exponent = power.map_or(0, |_| squaring_exponent(x));
-            if exponent == 0 {
-                together.push(j);
-                continue;
-            }
-            // Squares of this lane would under- or overflow: compute on the lane scaled
-            // by 2^exponent (exact) and scale the result back.
-            let scaled: Vec<f64> = x.iter().map(|v| scale(*v, exponent)).collect();
-            self.apply_unscaled(stat, &[&scaled], &mut [&mut *outs[j]]);
-            let back = -power.unwrap_or(0) * exponent;
-            if back != 0 {
-                outs[j].iter_mut().for_each(|v| *v = scale(*v, back));
-            }
-        }
-        let columns: Vec<&[f64]> = together.iter().map(|&j| columns[j]).collect();
-        let mut chosen = pick_outputs(outs, &together);
-        self.apply_unscaled(stat, &columns, &mut chosen);
-    }
-
-    fn apply_unscaled(&self, stat: Stat, columns: &[&[f64]], outs: &mut [&mut [f64]]) {
         let mp = self.min_periods;
-        let grouped = match moment_output(stat) {
-            Some(output) => {
-                let grouped = columns.len() / LANES * LANES;
-                for (lanes, dest) in columns[..grouped].chunks(LANES).zip(outs.chunks_mut(LANES)) {
-                    let lanes = std::array::from_fn(|k| lanes[k]);
-                    moments_of_group(output, &self.window, mp, lanes, dest);
+        let alone = columns.len() == 1;
+        for (x, out) in columns.iter().zip(outs.iter_mut()) {
+            match moment_output(stat) {
+                Some(output) => moments(x, self.grid(), mp, output, out, alone),
+                // A count is the sum of validity flags (sums of ones are exact).
+                None if stat == Stat::Count => {
+                    let flags: Vec<f64> = x
+                        .iter()
+                        .map(|v| if v.is_nan() { f64::NAN } else { 1.0 })
+                        .collect();
+                    moments(&flags, self.grid(), mp, MomentOutput::Sum, out, alone)
                 }
-                grouped
+                None => self.chunked(out, |window, rows, dest| {
+                    run_stat(stat, window, mp, &x[rows], dest)
+                }),
             }
-            None => 0,
-        };
-        for (x, out) in columns[grouped..].iter().zip(&mut outs[grouped..]) {
-            self.chunked(out, |window, rows, dest| {
-                run_stat(stat, window, mp, &x[rows], dest)
-            });
         }
     }
 
@@ -235,8 +214,7 @@ impl<'a> RollingSpec<'a> {
         self.apply_pair_columns(stat, &[y], &[x], &mut [out]);
     }
 
-    /// A pair statistic of each (`ys[j]`, `xs[j]`) into `outs[j]`, [`LANES`] pairs at a
-    /// time in lockstep.
+    /// A pair statistic of each (`ys[j]`, `xs[j]`) into `outs[j]`.
     pub fn apply_pair_columns(
         &self,
         stat: PairStat,
@@ -249,58 +227,17 @@ impl<'a> RollingSpec<'a> {
             PairStat::Corr => CoMomentOutput::Corr,
             PairStat::Beta => CoMomentOutput::Beta,
         };
-        let mut together = Vec::with_capacity(ys.len());
-        for (j, (y, x)) in ys.iter().zip(xs).enumerate() {
-            let (ey, ex) = (squaring_exponent(y), squaring_exponent(x));
-            if ey == 0 && ex == 0 {
-                together.push(j);
-                continue;
-            }
-            // As in `apply_columns`: exact power-of-two scaling keeps the products finite.
-            let scaled_y: Vec<f64> = y.iter().map(|v| scale(*v, ey)).collect();
-            let scaled_x: Vec<f64> = x.iter().map(|v| scale(*v, ex)).collect();
-            self.co_moments(output, &[&scaled_y], &[&scaled_x], &mut [&mut *outs[j]]);
-            let back = match stat {
-                PairStat::Cov { .. } => -(ey + ex),
-                PairStat::Corr => 0,
-                PairStat::Beta => ex - ey,
-            };
-            if back != 0 {
-                outs[j].iter_mut().for_each(|v| *v = scale(*v, back));
-            }
-        }
-        let (ys, xs): (Vec<&[f64]>, Vec<&[f64]>) = together.iter().map(|&j| (ys[j], xs[j])).unzip();
-        let mut chosen = pick_outputs(outs, &together);
-        self.co_moments(output, &ys, &xs, &mut chosen);
-    }
-
-    /// Co-moments of each (`ys[j]`, `xs[j]`) into `outs[j]`, data already in range.
-    fn co_moments(
-        &self,
-        output: CoMomentOutput,
-        ys: &[&[f64]],
-        xs: &[&[f64]],
-        outs: &mut [&mut [f64]],
-    ) {
-        let mp = self.min_periods;
-        let grouped = ys.len() / LANES * LANES;
-        let (group_outs, single_outs) = outs.split_at_mut(grouped);
-        for (g, dest) in group_outs.chunks_mut(LANES).enumerate() {
-            let ys = std::array::from_fn(|k| ys[g * LANES + k]);
-            let xs = std::array::from_fn(|k| xs[g * LANES + k]);
-            co_moments_of_group(output, &self.window, mp, ys, xs, dest);
-        }
-        for ((y, x), out) in ys[grouped..].iter().zip(&xs[grouped..]).zip(single_outs) {
-            self.chunked(out, |window, rows, dest| {
-                co_moments_of_lane(output, window, mp, &y[rows.clone()], &x[rows], dest)
-            });
+        let alone = ys.len() == 1;
+        for ((y, x), out) in ys.iter().zip(xs).zip(outs.iter_mut()) {
+            co_moments(y, x, self.grid(), self.min_periods, output, out, alone);
         }
     }
 
     /// Run `fill(window, lane rows, output)` over the lane: whole, or for a long lane
     /// with short windows, as fixed chunks of [`CHUNK_ROWS`] outputs on all cores,
     /// each starting from its first row's window. The chunks do not depend on the
-    /// thread count, so neither do the bits of the result.
+    /// thread count, and the accumulators run here (extremes, order statistics) give
+    /// the same bits wherever they start, so neither do the results.
     fn chunked<F>(&self, out: &mut [f64], fill: F)
     where
         F: Fn(&Window, Range<usize>, &mut [f64]) + Sync,
@@ -336,7 +273,7 @@ impl<'a> RollingSpec<'a> {
     }
 }
 
-/// `stat`'s output if the moment accumulators compute it.
+/// `stat`'s output if the moment engine computes it.
 fn moment_output(stat: Stat) -> Option<MomentOutput> {
     match stat {
         Stat::Sum => Some(MomentOutput::Sum),
@@ -348,209 +285,10 @@ fn moment_output(stat: Stat) -> Option<MomentOutput> {
     }
 }
 
-/// The outputs at the (ascending) indices `chosen`.
-fn pick_outputs<'o>(outs: &'o mut [&mut [f64]], chosen: &[usize]) -> Vec<&'o mut [f64]> {
-    outs.iter_mut()
-        .enumerate()
-        .filter(|(j, _)| chosen.binary_search(j).is_ok())
-        .map(|(_, out)| &mut **out)
-        .collect()
-}
-
-/// A long lane cut into [`LANES`] pieces that run side by side, for the lockstep
-/// accumulators: piece k outputs the rows `keep[k]` and reads from `window - 1` rows
-/// earlier (the last piece from further back, so all pieces have one length). The
-/// cut depends only on the lane's length and window, so the bits of a result do
-/// not depend on the machine or thread count.
-struct Split {
-    /// Input rows of each piece.
-    pieces: [Range<usize>; LANES],
-    /// Output rows each piece writes.
-    keep: [Range<usize>; LANES],
-}
-
-impl Split {
-    /// The split of a lane of `len` rows, if the window is a short row count: each
-    /// piece re-reads `window - 1` rows, worth it only when that is a small share.
-    fn of(window: &Window, len: usize) -> Option<Split> {
-        let Window::Rows(w) = *window else {
-            return None;
-        };
-        let piece = len.div_ceil(LANES);
-        if piece < 8 * w {
-            return None;
-        }
-        let rows = piece + w - 1;
-        let keep: [Range<usize>; LANES] =
-            std::array::from_fn(|k| (k * piece).min(len)..((k + 1) * piece).min(len));
-        let pieces = std::array::from_fn(|k| {
-            let first = keep[k].start.saturating_sub(w - 1).min(len - rows);
-            first..first + rows
-        });
-        Some(Split { pieces, keep })
-    }
-
-    /// Run `acc` over the pieces of lane `lanes` and write what each piece keeps into
-    /// `out`. The pieces' rows go to a buffer first: one contiguous store per row in
-    /// the hot loop, the scatter after it.
-    #[inline(always)]
-    fn run<L, A>(&self, lanes: &L, window: &Window, mp: usize, acc: &mut A, out: &mut [f64])
-    where
-        L: Lane<Row = [f64; LANES]>,
-        A: Accumulator<L>,
-    {
-        let mut rows = vec![[f64::NAN; LANES]; lanes.len()];
-        run(lanes, window, mp, acc, |r, row| rows[r] = row);
-        for (k, (piece, keep)) in self.pieces.iter().zip(&self.keep).enumerate() {
-            let kept = keep.start - piece.start..keep.end - piece.start;
-            for (dest, row) in out[keep.clone()].iter_mut().zip(&rows[kept]) {
-                *dest = row[k];
-            }
-        }
-    }
-}
-
-/// Define a moment kernel compiled twice: for AVX2, chosen at run time where the CPU
-/// has it (the four lanes then fill one 256-bit register instead of two 128-bit
-/// halves), and as built. Both do the same IEEE operations (Rust never fuses a
-/// multiply and an add), so a result's bits do not depend on the CPU. The body is
-/// an `#[inline(always)]` function so that each twin compiles it with its own
-/// target features.
-macro_rules! with_avx2_twin {
-    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
-        $(#[$doc])*
-        fn $name($($arg: $ty),*) {
-            #[inline(always)]
-            fn body($($arg: $ty),*) $body
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2")]
-            unsafe fn avx2($($arg: $ty),*) {
-                body($($arg),*)
-            }
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2, checked just above.
-                return unsafe { avx2($($arg),*) };
-            }
-            body($($arg),*)
-        }
-    };
-}
-
-with_avx2_twin! {
-    /// Moments of [`LANES`] columns in lockstep, column k into `outs[k]`.
-    fn moments_of_group(
-        output: MomentOutput,
-        window: &Window,
-        mp: usize,
-        lanes: [&[f64]; LANES],
-        outs: &mut [&mut [f64]],
-    ) {
-        let mut acc = Moments::<LANES>::new(output, mp);
-        run(&Columns(lanes), window, mp, &mut acc, |i, row| {
-            outs.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
-        });
-    }
-}
-
-with_avx2_twin! {
-    /// Push lanes `first..first + LANES` of every row of `values` (rows of `lanes`
-    /// values) into `moments`, one group at a time so that its state stays in
-    /// registers across the rows. Lanes past `lanes` read NaN, which changes nothing.
-    fn push_rows(moments: &mut Moments<LANES>, values: &[f64], lanes: usize, first: usize) {
-        let mut group = moments.clone();
-        for row in values.chunks_exact(lanes) {
-            group.push_row(lanes_of!(LANES, k => row.get(first + k).copied().unwrap_or(f64::NAN)));
-        }
-        *moments = group;
-    }
-}
-
-with_avx2_twin! {
-    /// Moments of one lane: a long lane with a short window as a [`Split`] in lockstep.
-    fn moments_of_lane(
-        output: MomentOutput,
-        window: &Window,
-        mp: usize,
-        x: &[f64],
-        out: &mut [f64],
-    ) {
-        match Split::of(window, x.len()) {
-            Some(split) => {
-                let lanes = Columns(split.pieces.clone().map(|r| &x[r]));
-                split.run(&lanes, window, mp, &mut Moments::new(output, mp), out);
-            }
-            None => {
-                let mut acc = Moments::<1>::new(output, mp);
-                run(&Columns([x]), window, mp, &mut acc, |i, [v]| out[i] = v);
-            }
-        }
-    }
-}
-
-with_avx2_twin! {
-    /// Co-moments of [`LANES`] pairs of columns in lockstep, pair k into `outs[k]`.
-    fn co_moments_of_group(
-        output: CoMomentOutput,
-        window: &Window,
-        mp: usize,
-        ys: [&[f64]; LANES],
-        xs: [&[f64]; LANES],
-        outs: &mut [&mut [f64]],
-    ) {
-        let mut acc = CoMoments::<LANES>::new(output, mp);
-        run(&PairColumns { y: ys, x: xs }, window, mp, &mut acc, |i, row| {
-            outs.iter_mut().zip(row).for_each(|(d, v)| d[i] = v)
-        });
-    }
-}
-
-with_avx2_twin! {
-    /// Co-moments of one pair of lanes, a long one as a [`Split`] in lockstep.
-    fn co_moments_of_lane(
-        output: CoMomentOutput,
-        window: &Window,
-        mp: usize,
-        y: &[f64],
-        x: &[f64],
-        out: &mut [f64],
-    ) {
-        match Split::of(window, y.len()) {
-            Some(split) => {
-                let lanes = PairColumns {
-                    y: split.pieces.clone().map(|r| &y[r]),
-                    x: split.pieces.clone().map(|r| &x[r]),
-                };
-                split.run(&lanes, window, mp, &mut CoMoments::new(output, mp), out);
-            }
-            None => {
-                let lanes = PairColumns { y: [y], x: [x] };
-                let mut acc = CoMoments::<1>::new(output, mp);
-                run(&lanes, window, mp, &mut acc, |i, [v]| out[i] = v);
-            }
-        }
-    }
-}
-
-/// `stat` over one whole lane with the window engine; moments of a long lane with a
-/// short window run as a [`Split`] in lockstep.
+/// A statistic other than a moment over one whole lane with the window engine.
 fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) {
-    if let Some(output) = moment_output(stat) {
-        return moments_of_lane(output, window, mp, x, out);
-    }
     let emit = |i: usize, v: f64| out[i] = v;
     match stat {
-        Stat::Count => {
-            // Count is a sum of validity flags; no accumulator needed beyond the engine's.
-            let flags: Vec<f64> = x
-                .iter()
-                .map(|v| if v.is_nan() { f64::NAN } else { 1.0 })
-                .collect();
-            let mut acc = Moments::<1>::new(MomentOutput::Sum, mp);
-            run(&Columns([&flags]), window, mp, &mut acc, |i, [v]| {
-                out[i] = v
-            });
-        }
         Stat::Min => run(&x, window, mp, &mut Extremum::new(Extreme::Min), emit),
         Stat::Max => run(&x, window, mp, &mut Extremum::new(Extreme::Max), emit),
         Stat::Median => run(
@@ -575,37 +313,19 @@ fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) 
             emit,
         ),
         Stat::Mad => run(&x, window, mp, &mut OrderStats::new(OrderOutput::Mad), emit),
-        // Moments returned above.
-        Stat::Sum | Stat::Mean | Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. } => {}
+        // Moments and counts run on the block engine (`RollingSpec::apply_columns`).
+        Stat::Count
+        | Stat::Sum
+        | Stat::Mean
+        | Stat::Var { .. }
+        | Stat::Std { .. }
+        | Stat::Zscore { .. } => {}
     }
 }
 
 /// The power of two that brings a lane's largest finite magnitude to about 1 when
 /// its squares would leave the range of f64 (|x| beyond 1e±150), else 0. Values
 /// 1e150 times smaller than the lane's largest still square to zero: a limit of
-/// f64 sums of squares, documented in the README.
-fn squaring_exponent(x: &[f64]) -> i32 {
-    exponent_for_largest(
-        x.iter()
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, |m, v| m.max(v.abs())),
-    )
-}
-
-/// [`squaring_exponent`] of a lane whose largest finite magnitude is `largest`.
-fn exponent_for_largest(largest: f64) -> i32 {
-    if largest == 0.0 || (1e-150..=1e150).contains(&largest) {
-        0
-    } else {
-        -(largest.log2().floor() as i32)
-    }
-}
-
-/// `value * 2^exponent`, exact, in two steps so 2^exponent itself stays finite.
-fn scale(value: f64, exponent: i32) -> f64 {
-    let half = exponent / 2;
-    value * 2f64.powi(half) * 2f64.powi(exponent - half)
-}
 
 /// `stat` over `x` in `window`, NaN where fewer than `min_periods` non-NaN values.
 pub fn rolling(
@@ -657,10 +377,12 @@ pub fn reduce_many(values: &[f64], stats: &[Stat], out: &mut [f64]) {
 /// with `min_periods = 0`. The "newest" value (z-score, percentile rank) is a
 /// lane's last observation. `scratch` is reused across calls.
 ///
-/// One pass of the same compensated moments the window engine uses, every lane's
-/// accumulator advancing with each observation (so memory streams and one lane's
-/// sums never wait on another's), then one selection per order statistic and
-/// lane, not a sort. Each lane gets exactly what it would get alone.
+/// Moments are the block engine's about one anchor, each lane's first finite value
+/// (a value of the sample, so the cancellation is bounded as in a window; a lane
+/// whose squares leave the safe range is evaluated directly, scaled), every lane
+/// advancing with each observation so that memory streams; then one selection per
+/// order statistic and lane, not a sort. Each lane gets exactly what it would get
+/// alone.
 pub fn reduce_lanes(
     values: &[f64],
     lanes: usize,
@@ -672,68 +394,23 @@ pub fn reduce_lanes(
         return;
     }
     debug_assert!(values.len() % lanes == 0 && out.len() >= stats.len() * lanes);
-    let squares = stats
-        .iter()
-        .any(|s| matches!(s, Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. }));
-    if !squares {
-        return reduce_lanes_unscaled(values, lanes, stats, out, scratch);
-    }
-    let mut largest = vec![0.0f64; lanes];
-    for row in values.chunks_exact(lanes) {
-        for (m, v) in largest.iter_mut().zip(row) {
-            if v.is_finite() {
-                *m = m.max(v.abs());
+    let needs_moments = stats.iter().any(|s| moment_output(*s).is_some());
+    let mut anchors = vec![f64::NAN; lanes];
+    let mut sums = vec![Sums::default(); lanes];
+    if needs_moments {
+        for row in values.chunks_exact(lanes) {
+            for (anchor, &x) in anchors.iter_mut().zip(row) {
+                if anchor.is_nan() && x.is_finite() {
+                    *anchor = x;
+                }
+            }
+        }
+        for row in values.chunks_exact(lanes) {
+            for ((s, anchor), &x) in sums.iter_mut().zip(&anchors).zip(row) {
+                s.add(x, *anchor);
             }
         }
     }
-    let exponents: Vec<i32> = largest.into_iter().map(exponent_for_largest).collect();
-    if exponents.iter().all(|e| *e == 0) {
-        return reduce_lanes_unscaled(values, lanes, stats, out, scratch);
-    }
-    // As in `RollingSpec::apply`: squares of some lane would leave f64's range;
-    // compute on each lane scaled by its 2^exponent (exact) and scale each result
-    // back by the power of x's unit it carries.
-    let scaled: Vec<f64> = values
-        .chunks_exact(lanes)
-        .flat_map(|row| row.iter().zip(&exponents).map(|(v, e)| scale(*v, *e)))
-        .collect();
-    reduce_lanes_unscaled(&scaled, lanes, stats, out, scratch);
-    for (results, stat) in out.chunks_exact_mut(lanes).zip(stats) {
-        let power = match stat {
-            Stat::Count | Stat::Zscore { .. } | Stat::PercentileRank => 0,
-            Stat::Var { .. } => 2,
-            _ => 1,
-        };
-        for (value, exponent) in results.iter_mut().zip(&exponents) {
-            *value = scale(*value, -power * exponent);
-        }
-    }
-}
-
-fn reduce_lanes_unscaled(
-    values: &[f64],
-    lanes: usize,
-    stats: &[Stat],
-    out: &mut [f64],
-    scratch: &mut Vec<f64>,
-) {
-    // Squares only when a statistic needs them (see `Moments::add`).
-    let squares = stats
-        .iter()
-        .any(|s| matches!(s, Stat::Var { .. } | Stat::Std { .. } | Stat::Zscore { .. }));
-    let output = if squares {
-        MomentOutput::Var { ddof: 0 }
-    } else {
-        MomentOutput::Sum
-    };
-    // Every lane's moments, LANES lanes per accumulator in lockstep.
-    let moments: Vec<Moments<LANES>> = (0..lanes.div_ceil(LANES))
-        .map(|g| {
-            let mut moments = Moments::new(output, 0);
-            push_rows(&mut moments, values, lanes, g * LANES);
-            moments
-        })
-        .collect();
     let mut counts = vec![0.0f64; lanes];
     // NaN, which f64::min/max skip.
     let (mut lows, mut highs) = (vec![f64::NAN; lanes], vec![f64::NAN; lanes]);
@@ -782,17 +459,20 @@ fn reduce_lanes_unscaled(
                     .filter(|x| !x.is_nan()),
             );
         }
-        let (moments, lane, count) = (&moments[i / LANES], i % LANES, counts[i] as usize);
+        let count = counts[i] as usize;
+        let moment = |output: MomentOutput| {
+            moment_value(output, &sums[i], anchors[i], newest).unwrap_or_else(|| {
+                direct_value(output, observations().copied(), anchors[i], newest)
+            })
+        };
         for (k, stat) in stats.iter().enumerate() {
             out[k * lanes + i] = match *stat {
                 Stat::Count => count as f64,
-                Stat::Sum => moments.evaluate(MomentOutput::Sum, lane, newest),
-                Stat::Mean => moments.evaluate(MomentOutput::Mean, lane, newest),
-                Stat::Var { ddof } => moments.evaluate(MomentOutput::Var { ddof }, lane, newest),
-                Stat::Std { ddof } => moments.evaluate(MomentOutput::Std { ddof }, lane, newest),
-                Stat::Zscore { ddof } => {
-                    moments.evaluate(MomentOutput::Zscore { ddof }, lane, newest)
-                }
+                Stat::Sum => moment(MomentOutput::Sum),
+                Stat::Mean => moment(MomentOutput::Mean),
+                Stat::Var { ddof } => moment(MomentOutput::Var { ddof }),
+                Stat::Std { ddof } => moment(MomentOutput::Std { ddof }),
+                Stat::Zscore { ddof } => moment(MomentOutput::Zscore { ddof }),
                 Stat::Min => lows[i],
                 Stat::Max => highs[i],
                 Stat::Median => select_quantile(scratch, None),
@@ -1048,71 +728,6 @@ mod tests {
             );
             assert_eq!(reduce(&x, Stat::Max), 4.0 * magnitude);
         }
-    }
-
-    #[test]
-    fn the_avx2_twins_give_the_baseline_bits() {
-        // Groups and splits run in the AVX2 twin where the CPU has it; the engine
-        // called directly here is compiled for baseline x86-64.
-        let column = |c: usize| -> Vec<f64> {
-            (0..40_000)
-                .map(|i| match (i * 7 + c) % 101 {
-                    0 => f64::NAN,
-                    r => 1e9 * (c % 2) as f64 + ((i * 7919 + c) % 1013) as f64 / r as f64,
-                })
-                .collect()
-        };
-        let same = |a: &[f64], b: &[f64]| {
-            a.iter()
-                .zip(b)
-                .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
-        };
-        let columns: Vec<Vec<f64>> = (0..5).map(column).collect();
-        let lanes: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
-        let window = Window::Rows(30);
-        let spec = RollingSpec::new(window, 10, 40_000).unwrap();
-        let split = Split::of(&window, 40_000).unwrap();
-        for stat in [Stat::Mean, Stat::Std { ddof: 1 }, Stat::Zscore { ddof: 0 }] {
-            let output = moment_output(stat).unwrap();
-            let mut outs = vec![vec![0.0; 40_000]; 5];
-            let mut dests: Vec<&mut [f64]> = outs.iter_mut().map(|o| o.as_mut_slice()).collect();
-            // Four columns in a group, the fifth alone (split in four pieces).
-            spec.apply_columns(stat, &lanes, &mut dests);
-            for (lane, got) in lanes.iter().zip(&outs).take(LANES) {
-                let mut stepped = vec![0.0; lane.len()];
-                let mut acc = Moments::<1>::new(output, 10);
-                run(&Columns([*lane]), &window, 10, &mut acc, |i, [v]| {
-                    stepped[i] = v
-                });
-                assert!(same(got, &stepped), "{stat:?}");
-            }
-            let mut pieces = vec![0.0; 40_000];
-            let lane = Columns(split.pieces.clone().map(|r| &lanes[4][r]));
-            split.run(
-                &lane,
-                &window,
-                10,
-                &mut Moments::new(output, 10),
-                &mut pieces,
-            );
-            assert!(same(&outs[4], &pieces), "{stat:?} split");
-        }
-        let (y, x) = (lanes[0], lanes[1]);
-        let mut out = vec![0.0; 40_000];
-        spec.apply_pair(PairStat::Corr, y, x, &mut out);
-        let mut pieces = vec![0.0; 40_000];
-        let lane = PairColumns {
-            y: split.pieces.clone().map(|r| &y[r]),
-            x: split.pieces.clone().map(|r| &x[r]),
-        };
-        split.run(
-            &lane,
-            &window,
-            10,
-            &mut CoMoments::new(CoMomentOutput::Corr, 10),
-            &mut pieces,
-        );
-        assert!(same(&out, &pieces), "corr split");
     }
 
     #[test]

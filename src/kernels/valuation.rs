@@ -24,7 +24,6 @@
 //! (a constant window; with `Scale::Mad` also a window where more than half the
 //! values are equal) or NaN (a standard deviation of fewer than `ddof + 1` values).
 
-use crate::kernels::moments::{MomentOutput, Moments};
 use crate::kernels::rolling::{reduce, RollingSpec, Stat};
 use crate::kernels::window::{standardise, OrderOutput, OrderStats, Standardised, Window};
 use crate::kernels::KernelError;
@@ -160,6 +159,7 @@ impl ValuationSpec {
             window,
             min_periods: self.min_periods,
             len: self.len,
+            first_row: 0,
         })
     }
 
@@ -229,18 +229,12 @@ impl ValuationSpec {
             (Some(spec), Center::Mean, Scale::Std) => {
                 spec.apply(Stat::Zscore { ddof: self.ddof }, x, out)
             }
-            // A MAD z-score of a short lane: the centre and the scale of each window
-            // accumulated side by side, in one pass of the engine instead of three
-            // over the lane, with the bits of the combined lines (on a lane whose
-            // squares would leave f64's range, up to rounding: it runs scaled).
+            // A median/MAD z-score of a short lane: the centre and the scale of each
+            // window accumulated side by side, in one pass of the engine instead of
+            // three over the lane, with the bits of the combined lines.
             (Some(spec), Center::Median, Scale::Mad) if short => {
-                spec.apply_unitless(|| Standardised::new(median(), mad(), MAD_TO_SIGMA), x, out)
+                spec.apply_accumulator(|| Standardised::new(median(), mad(), MAD_TO_SIGMA), x, out)
             }
-            (Some(spec), Center::Mean, Scale::Mad) if short => spec.apply_unitless(
-                || Standardised::new(Moments::single(MomentOutput::Mean), mad(), MAD_TO_SIGMA),
-                x,
-                out,
-            ),
             // The full sample, a long lane (its centre and scale lines in parallel),
             // or a median/std z-score: there the std alone slides through its steady
             // state, which as a part of one pass (rebuilt with the median's periods)

@@ -1,24 +1,20 @@
-//! The one window engine and the accumulators it drives.
+//! The window engine of extremes and order statistics, and the accumulators it drives.
 //!
-//! Every rolling, expanding and full-sample statistic in capcycle goes through
-//! [`run`]: it walks a lane (one column) row by row, keeps the window
+//! Every rolling and expanding minimum, maximum, median, quantile, MAD and percentile
+//! rank in capcycle goes through [`run`] (moments have an engine of their own that
+//! never pops: [`crate::kernels::moments`]): it walks a lane (one column) row by row, keeps the window
 //! `[start(i), i]` of each output row in an [`Accumulator`] by pushing the row that
 //! enters and popping the rows that leave, skips NaN observations, and writes NaN
 //! where fewer than `min_periods` observations are in the window.
 //!
-//! Three accumulators serve every statistic:
-//! - [`Moments`](crate::kernels::moments::Moments) /
-//!   [`CoMoments`](crate::kernels::moments::CoMoments): anchored, compensated sums
-//!   (sum, mean, var, std, zscore; cov, corr, beta), `K` columns in lockstep;
+//! Two accumulators serve those statistics:
 //! - [`Extremum`]: a monotonic deque (min, max), O(1) amortised per step;
 //! - [`OrderStats`]: a Fenwick tree over value ranks (median, quantile, MAD), O(log w)
 //!   per step, used for expanding windows too.
 //!
-//! A lane is one column ([`&[f64]`](Lane)) or `K` columns read row by row
-//! ([`Columns`], [`PairColumns`]), whose accumulators skip NaN per column.
+//! A lane is one column ([`&[f64]`](Lane)).
 
 use std::collections::VecDeque;
-use std::ops::Range;
 
 use crate::kernels::KernelError;
 
@@ -130,8 +126,7 @@ pub trait Lane: Sync {
         self.len() == 0
     }
     fn obs(&self, i: usize) -> Self::Obs;
-    /// Whether a row counts towards the engine's count: for several columns, when
-    /// any of them does (their accumulators then count per column).
+    /// Whether a row counts towards the engine's count.
     fn counts(obs: Self::Obs) -> bool;
 }
 
@@ -149,105 +144,6 @@ impl Lane for &[f64] {
     #[inline]
     fn counts(obs: f64) -> bool {
         !obs.is_nan()
-    }
-}
-
-/// Run `body` for each lane `k` of `lanes` (a const width), unrolled, with the
-/// body pasted per lane rather than called as a closure: a loop or call the compiler
-/// kept would hold the lanes' state in memory, indexed, instead of in (SIMD) registers.
-macro_rules! each_lane {
-    ($lanes:expr, $k:ident => $body:expr) => {
-        match $lanes {
-            1 => {
-                let $k = 0;
-                $body;
-            }
-            4 => {
-                {
-                    let $k = 0;
-                    $body;
-                }
-                {
-                    let $k = 1;
-                    $body;
-                }
-                {
-                    let $k = 2;
-                    $body;
-                }
-                {
-                    let $k = 3;
-                    $body;
-                }
-            }
-            lanes => {
-                for $k in 0..lanes {
-                    $body;
-                }
-            }
-        }
-    };
-}
-pub(crate) use each_lane;
-
-/// `[f(0), ..., f(K - 1)]` for an expression `f` of lane `k`, unrolled as [`each_lane`].
-macro_rules! lanes_of {
-    ($lanes:expr, $k:ident => $value:expr) => {{
-        let mut out = [0.0; $lanes];
-        $crate::kernels::window::each_lane!($lanes, $k => out[$k] = $value);
-        out
-    }};
-}
-pub(crate) use lanes_of;
-
-/// `K` columns of equal length read in lockstep, one value of each per row.
-pub struct Columns<'a, const K: usize>(pub [&'a [f64]; K]);
-
-impl<const K: usize> Lane for Columns<'_, K> {
-    type Obs = [f64; K];
-    type Row = [f64; K];
-    const EMPTY: [f64; K] = [f64::NAN; K];
-    fn len(&self) -> usize {
-        self.0.iter().map(|c| c.len()).min().unwrap_or(0)
-    }
-    #[inline(always)]
-    fn obs(&self, i: usize) -> [f64; K] {
-        lanes_of!(K, k => self.0[k][i])
-    }
-    #[inline(always)]
-    fn counts(obs: [f64; K]) -> bool {
-        obs.iter().any(|v| !v.is_nan())
-    }
-}
-
-/// `K` pairs of aligned columns (y, x); a row counts in a pair where neither is NaN.
-pub struct PairColumns<'a, const K: usize> {
-    pub y: [&'a [f64]; K],
-    pub x: [&'a [f64]; K],
-}
-
-impl<const K: usize> Lane for PairColumns<'_, K> {
-    type Obs = ([f64; K], [f64; K]);
-    type Row = [f64; K];
-    const EMPTY: [f64; K] = [f64::NAN; K];
-    fn len(&self) -> usize {
-        self.y
-            .iter()
-            .chain(&self.x)
-            .map(|c| c.len())
-            .min()
-            .unwrap_or(0)
-    }
-    #[inline(always)]
-    fn obs(&self, i: usize) -> Self::Obs {
-        (
-            lanes_of!(K, k => self.y[k][i]),
-            lanes_of!(K, k => self.x[k][i]),
-        )
-    }
-    #[inline(always)]
-    fn counts((y, x): Self::Obs) -> bool {
-        y.iter().zip(&x).any(|(a, b)| !a.is_nan() && !b.is_nan())
     }
 }
 
@@ -270,27 +166,8 @@ pub trait Accumulator<L: Lane> {
     }
     fn push(&mut self, row: usize, obs: L::Obs);
     fn pop(&mut self, row: usize, obs: L::Obs);
-    /// Asked after the rows leaving a window are popped: rebuild now (moments whose
-    /// anchor row has just left, so that no window is measured from a stale anchor).
-    fn wants_rebuild(&self) -> bool {
-        false
-    }
     /// The statistic over the `count` observations in the window; `newest` is row i's.
     fn value(&mut self, count: usize, newest: L::Obs) -> L::Row;
-    /// The steady state of a window of `w` rows: for each row i of `rows`, drop row
-    /// i - w, add row i and emit row i's output, rebuilding as the accumulator sees
-    /// fit and applying `min_periods` itself. An accumulator that can do this faster
-    /// than row-by-row calls returns true; by default it declines (false) and the
-    /// engine steps as usual.
-    fn slide<E: FnMut(usize, L::Row)>(
-        &mut self,
-        _lane: &L,
-        _w: usize,
-        _rows: Range<usize>,
-        _emit: &mut E,
-    ) -> bool {
-        false
-    }
 }
 
 /// Run `acc` over every row of `lane`, handing each row's output to `emit(row, output)`.
@@ -311,12 +188,6 @@ pub fn run<L: Lane, A: Accumulator<L>>(
     let mut oldest = 0; // first row not yet popped
     let mut count = 0;
     for (i, start) in window.starts(len).enumerate() {
-        if let Window::Rows(w) = *window {
-            // Past the first window each row drops one row and adds one.
-            if i >= w && period.is_none() && acc.slide(lane, w, i..len, &mut emit) {
-                return;
-            }
-        }
         // Pops come first even when a rebuild is due, so that an accumulator made of
         // others (`Standardised`) can leave the parts that are not due untouched.
         for j in oldest..start {
@@ -326,7 +197,7 @@ pub fn run<L: Lane, A: Accumulator<L>>(
                 count -= 1;
             }
         }
-        if period.is_some_and(|_| i >= next_rebuild) || acc.wants_rebuild() {
+        if period.is_some_and(|_| i >= next_rebuild) {
             let p = period.unwrap_or(max_rows);
             acc.reset(lane, start, i, (i + p).min(len));
             count = (start..i).filter(|&j| L::counts(lane.obs(j))).count();
@@ -364,9 +235,9 @@ pub fn standardise(value: f64, centre: f64, scale: f64) -> f64 {
 /// both accumulated over the same window: one pass of the engine where a centre
 /// pass, a scale pass and a combining pass would go over the lane three times.
 ///
-/// A part with a rebuild period (order statistics) is rebuilt with the block; one
-/// without (moments) only when it asks, so each part sees exactly the pushes, pops
-/// and resets of a pass of its own and gives the same bits.
+/// A part with a rebuild period is rebuilt with the block; one without never, so
+/// each part sees exactly the pushes, pops and resets of a pass of its own and gives
+/// the same bits.
 #[derive(Clone, Debug)]
 pub struct Standardised<C, S> {
     centre: C,
@@ -386,7 +257,7 @@ impl<C, S> Standardised<C, S> {
 
 /// Whether the engine's rebuild at this row is one `acc` asked for.
 fn rebuild_due<L: Lane, A: Accumulator<L>>(acc: &A, max_rows: usize) -> bool {
-    acc.rebuild_every(max_rows).is_some() || acc.wants_rebuild()
+    acc.rebuild_every(max_rows).is_some()
 }
 
 impl<L: Lane<Obs = f64, Row = f64>, C: Accumulator<L>, S: Accumulator<L>> Accumulator<L>
@@ -422,10 +293,6 @@ impl<L: Lane<Obs = f64, Row = f64>, C: Accumulator<L>, S: Accumulator<L>> Accumu
     fn pop(&mut self, row: usize, x: f64) {
         self.centre.pop(row, x);
         self.scale.pop(row, x);
-    }
-
-    fn wants_rebuild(&self) -> bool {
-        self.centre.wants_rebuild() || self.scale.wants_rebuild()
     }
 
     fn value(&mut self, count: usize, newest: f64) -> f64 {

@@ -1,7 +1,11 @@
 //! Bindings for `kernels::rolling`: `rolling` for one series, `rolling_pair` for
 //! (y, x), each taking a 1-D array or a 2-D panel (time along axis 0). Inputs are
 //! float64 arrays of any strides (capcycle.rolling converts); `times` (int64, e.g.
-//! nanoseconds) turns `window` into a duration in those units.
+//! nanoseconds) turns `window` into a duration in those units. `first_row` is the
+//! global row index of the input's first row: row-count moments are computed on
+//! blocks counted from global row 0, so a chunk of a longer series (with `window - 1`
+//! rows of overlap) that passes its `first_row` gets the bits of the in-memory
+//! result. Durations count their blocks from time 0 and ignore it.
 
 use numpy::{PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -20,18 +24,16 @@ fn spec<'a>(
     times: Option<&'a [i64]>,
     min_periods: i64,
     rows: usize,
+    first_row: i64,
 ) -> PyResult<RollingSpec<'a>> {
     let window: Window<'a> = window_of(window, times)?;
-    Ok(RollingSpec::new(
-        window,
-        non_negative("min_periods", min_periods)?,
-        rows,
-    )?)
+    let spec = RollingSpec::new(window, non_negative("min_periods", min_periods)?, rows)?;
+    Ok(spec.starting_at(non_negative("first_row", first_row)?))
 }
 
 /// Rolling `stat` of a 1-D array, or of each column of a 2-D one (in parallel).
 #[pyfunction]
-#[pyo3(signature = (x, stat, window, min_periods, *, ddof = 1, q = 0.5, times = None))]
+#[pyo3(signature = (x, stat, window, min_periods, *, ddof = 1, q = 0.5, times = None, first_row = 0))]
 #[allow(clippy::too_many_arguments)]
 fn rolling<'py>(
     py: Python<'py>,
@@ -42,11 +44,12 @@ fn rolling<'py>(
     ddof: i64,
     q: f64,
     times: Option<PyReadonlyArray1<'py, i64>>,
+    first_row: i64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let stat = Stat::parse(stat, non_negative("ddof", ddof)?, q)?;
     let times = times_vec(times);
     let x = Values::extract("x", x)?;
-    let spec = spec(window, times.as_deref(), min_periods, x.rows())?;
+    let spec = spec(window, times.as_deref(), min_periods, x.rows(), first_row)?;
     map_value_groups(py, x, |columns, outs| {
         spec.apply_columns(stat, columns, outs)
     })
@@ -55,7 +58,7 @@ fn rolling<'py>(
 /// Rolling cov/corr/beta of `y` with `x`: two 1-D arrays, or each column of a 2-D
 /// `y` with the matching column of a 2-D `x` or with a 1-D `x` broadcast.
 #[pyfunction]
-#[pyo3(signature = (y, x, stat, window, min_periods, *, ddof = 1, times = None))]
+#[pyo3(signature = (y, x, stat, window, min_periods, *, ddof = 1, times = None, first_row = 0))]
 #[allow(clippy::too_many_arguments)]
 fn rolling_pair<'py>(
     py: Python<'py>,
@@ -66,11 +69,12 @@ fn rolling_pair<'py>(
     min_periods: i64,
     ddof: i64,
     times: Option<PyReadonlyArray1<'py, i64>>,
+    first_row: i64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let stat = PairStat::parse(stat, non_negative("ddof", ddof)?)?;
     let times = times_vec(times);
     let (y, x) = (Values::extract("y", y)?, Values::extract("x", x)?);
-    let spec = spec(window, times.as_deref(), min_periods, y.rows())?;
+    let spec = spec(window, times.as_deref(), min_periods, y.rows(), first_row)?;
     spec.expect_len("x", x.rows())?;
     Ok(match (y, x) {
         (Values::Lane(y), Values::Lane(x)) => {
