@@ -242,7 +242,7 @@ class _Lazy:
                 raise ValueError(f"{name}: expected a 1-D or 2-D array, got {x.ndim}-D")
             _check_float(x.dtype, name)
             self.axis = _axis(axis, x.ndim)
-            self.data = x if self.axis == 0 else x.T
+            self.data = (x if self.axis == 0 else x.T).astype(np.float64)
         elif self.kind == "frame":
             if axis != 0:
                 raise ValueError("axis: a dask DataFrame runs along its index (axis=0)")
@@ -399,12 +399,13 @@ def _valuation_kernel(values: np.ndarray, *, times: np.ndarray | None, first_row
     if np.isnan(values).all():
         # The in-memory call refuses an all-NaN input; a block of one is simply NaN.
         return np.full(values.shape, np.nan)
-    if statistic == "zscore":
-        return _core.valuation_zscore(values, kind, rows, **options)
-    if statistic == "percentile_rank":
+    if statistic == "percentile_rank":  # order statistics: position-independent
         return _core.valuation_percentile_rank(values, kind, rows, **options)
+    if statistic == "zscore":
+        return _core.valuation_zscore(values, kind, rows, first_row=first_row, **options)
     # bands: column 0 holds the series; the block returns its centre and scale.
-    middle, spread = _core.valuation_center_scale_1d(np.ascontiguousarray(values[:, 0]), kind, rows, **options)
+    middle, spread = _core.valuation_center_scale_1d(np.ascontiguousarray(values[:, 0]), kind, rows,
+                                                     first_row=first_row, **options)
     return np.column_stack([middle, spread])
 
 
