@@ -321,7 +321,13 @@ mod tests {
     #[test]
     fn a_chunk_started_at_its_global_row_has_the_bits_of_the_whole_lane() {
         let x: Vec<f64> = (0..300)
-            .map(|i| if i % 17 == 5 { NAN } else { 1e9 + ((i * 37) % 101) as f64 * 0.1 })
+            .map(|i| {
+                if i % 17 == 5 {
+                    NAN
+                } else {
+                    1e9 + ((i * 37) % 101) as f64 * 0.1
+                }
+            })
             .collect();
         for center in [Center::Mean, Center::Median] {
             let whole_spec = spec(Span::Rolling(20), center, Scale::Std, Some(3), x.len());
@@ -334,7 +340,11 @@ mod tests {
                 let mut out = vec![0.0; chunk.len()];
                 chunk_spec.zscore(chunk, &mut out);
                 for (row, (a, b)) in out[19..].iter().zip(&whole[start..]).enumerate() {
-                    assert_eq!(a.to_bits(), b.to_bits(), "{center:?} start {start} row {row}");
+                    assert_eq!(
+                        a.to_bits(),
+                        b.to_bits(),
+                        "{center:?} start {start} row {row}"
+                    );
                 }
             }
         }

@@ -56,7 +56,16 @@ fn valuation_zscore<'py>(
     first_row: i64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let x = Values::extract("x", x)?;
-    let spec = spec_of(x.rows(), kind, window, center, scale, min_periods, ddof, first_row)?;
+    let spec = spec_of(
+        x.rows(),
+        kind,
+        window,
+        center,
+        scale,
+        min_periods,
+        ddof,
+        first_row,
+    )?;
     per_lane(py, x, |lane, out| spec.zscore(lane, out))
 }
 
@@ -91,7 +100,16 @@ fn valuation_center_scale_1d<'py>(
     first_row: i64,
 ) -> PyResult<Lines<'py>> {
     let values = try_lane("x", &x)?;
-    let spec = spec_of(values.len(), kind, window, center, scale, min_periods, ddof, first_row)?;
+    let spec = spec_of(
+        values.len(),
+        kind,
+        window,
+        center,
+        scale,
+        min_periods,
+        ddof,
+        first_row,
+    )?;
     check_has_values("x", values.iter())?;
     let (mut centre, mut spread) = (alloc_f64("x", values.len())?, alloc_f64("x", values.len())?);
     py.detach(|| in_pool(|| spec.center_scale(&values, &mut centre, &mut spread)));
