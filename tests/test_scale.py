@@ -116,8 +116,10 @@ def test_duration_window_on_dask_arrays_takes_times() -> None:
         rolling.mean(da.from_array(x, chunks=10), "30D", times=dates[:-1])
     with pytest.raises(ValueError, match="times: only with a duration"):
         rolling.mean(da.from_array(x, chunks=10), 5, times=dates)
-    with pytest.raises(ValueError, match="window"):
+    with pytest.raises(ValueError, match="window: a duration window .* needs dates: times="):
         rolling.mean(da.from_array(x, chunks=10), "30D")
+    with pytest.raises(ValueError, match="datetime coordinate"):
+        rolling.mean(xr.DataArray(x, dims=("time", "id")), "30D")
 
 
 def test_chunks_shorter_than_the_window_are_merged_never_split() -> None:
@@ -365,6 +367,10 @@ def test_event_study_on_a_dask_series_keeps_the_whole_api() -> None:
     pd.testing.assert_series_equal(study.placebo(n=100, seed=3).percentile, expected.placebo(n=100, seed=3).percentile)
     with pytest.raises(ValueError, match="events"):
         event_study(dd.from_pandas(series, npartitions=3), ["2030-01-01"], before=1, after=1)
+    # Windows longer than the whole series: one block, padded with NaN as in memory.
+    short = series.iloc[:40]
+    wide = event_study(dd.from_pandas(short, npartitions=4), ["2015-01-20"], before=100, after=300)
+    pd.testing.assert_frame_equal(wide.paths, event_study(short, ["2015-01-20"], before=100, after=300).paths)
 
 
 def test_pooled_moments_against_the_whole() -> None:
@@ -376,3 +382,21 @@ def test_pooled_moments_against_the_whole() -> None:
     assert count == 1000
     np.testing.assert_allclose(mean, data.mean(), rtol=1e-15)
     np.testing.assert_allclose(m2 / 999, data.var(ddof=1), rtol=1e-9)
+
+
+def test_hostile_lazy_inputs_get_clear_errors_or_empty_results() -> None:
+    empty = rolling.mean(da.zeros((0, 3), chunks=(1, 3)), 5).compute()
+    assert empty.shape == (0, 3)
+    longer = rolling.std(da.from_array(_panel()[:30], chunks=4), 50, min_periods=2)  # window > rows
+    assert_same_bits(longer.compute(), rolling.std(_panel()[:30], 50, min_periods=2))
+    unknown = da.from_array(np.arange(10.0), chunks=5)
+    unknown = unknown[unknown > 2]  # chunk sizes unknown until computed
+    with pytest.raises(ValueError, match=r"x: has unknown chunk sizes.*compute_chunk_sizes"):
+        rolling.mean(unknown, 3)
+    text = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), npartitions=1)
+    with pytest.raises(TypeError, match=r"x\['b'\]"):
+        rolling.mean(text, 2)
+    with pytest.raises(ValueError, match="x: expected a 1-D or 2-D"):
+        rolling.mean(da.zeros((4, 2, 2), chunks=2), 2)
+    with pytest.raises(ValueError, match="window"):
+        rolling.mean(da.zeros(10, chunks=3), 0)

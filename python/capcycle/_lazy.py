@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from capcycle import _core
-from capcycle._adapt import Adapted, check_int, nanoseconds
+from capcycle._adapt import Adapted, _check_dtype, check_int, nanoseconds
 
 Kernel = Callable[..., np.ndarray]
 
@@ -100,6 +100,8 @@ def merged_chunks(chunks: Sequence[int], overlap: int) -> tuple[int, ...]:
     (6, 6, 8)
     >>> merged_chunks((5, 1), 4)
     (6,)
+    >>> merged_chunks((0,), 4)
+    (0,)
     """
     out: list[int] = []
     pending = 0
@@ -108,7 +110,7 @@ def merged_chunks(chunks: Sequence[int], overlap: int) -> tuple[int, ...]:
         if pending >= max(overlap, 1):
             out.append(pending)
             pending = 0
-    if pending:
+    if pending or not out:  # a short tail joins the chunk before it; no rows: one empty chunk
         if out:
             out[-1] += pending
         else:
@@ -159,6 +161,7 @@ def map_along_time(
 
     first = arrays[0]
     chunks = merged_chunks(first.chunks[0], overlap)
+    overlap = min(overlap, min(chunks))  # smaller only for one block, which has no neighbour
     aligned = [a.rechunk({0: chunks}) for a in arrays]
     if times is not None:
         shape = (first.shape[0],) + (1,) * (first.ndim - 1)
@@ -240,14 +243,16 @@ class _Lazy:
 
             if not 1 <= x.ndim <= 2:
                 raise ValueError(f"{name}: expected a 1-D or 2-D array, got {x.ndim}-D")
-            _check_float(x.dtype, name)
+            _check_dtype(x.dtype, name)
+            if any(math.isnan(size) for sizes in x.chunks for size in sizes):
+                raise ValueError(f"{name}: has unknown chunk sizes; call {name}.compute_chunk_sizes() first")
             self.axis = _axis(axis, x.ndim)
             self.data = (x if self.axis == 0 else x.T).astype(np.float64)
         elif self.kind == "frame":
             if axis != 0:
                 raise ValueError("axis: a dask DataFrame runs along its index (axis=0)")
             for column, dtype in (x.dtypes.items() if x.ndim == 2 else [(x.name, x.dtype)]):
-                _check_float(dtype, f"{name}[{column!r}]" if x.ndim == 2 else name)
+                _check_dtype(dtype, f"{name}[{column!r}]" if x.ndim == 2 else name)
             self.lengths: tuple[int, ...] | None = None
             array = x.to_dask_array(lengths=True)
             self.lengths = array.chunks[0]
@@ -258,7 +263,7 @@ class _Lazy:
                 raise ValueError(f"dim: {self.dim!r} is not a dimension of {name} {tuple(x.dims)}")
             if axis != 0:
                 raise ValueError("axis: a DataArray runs along dim=, not axis")
-            _check_float(x.dtype, name)
+            _check_dtype(x.dtype, name)
             moved = x.transpose(self.dim, ...)
             self.dims = moved.dims
             self.data = moved.data.astype(np.float64)
@@ -292,11 +297,6 @@ class _Lazy:
             columns = self.source.columns if self.source.ndim == 2 else self.source.name
             return dd.from_dask_array(out, columns=columns, index=self.source.index)
         return self.source.transpose(*self.dims).copy(data=out).transpose(*self.source.dims)
-
-
-def _check_float(dtype: Any, name: str) -> None:
-    if np.dtype(dtype).kind not in "biuf":
-        raise TypeError(f"{name}: dtype {dtype} is not numeric")
 
 
 def _run(lazy: _Lazy, kernel: Kernel, overlap: int | None, times: np.ndarray | None = None,
@@ -344,6 +344,11 @@ def _window(lazy: _Lazy, window: Any, min_periods: Any) -> tuple[int, int, np.nd
     index = lazy.datetime_index() if isinstance(window, str) or lazy.times_given is not None else None
     if lazy.times_given is not None and not isinstance(window, str):
         raise ValueError("times: only with a duration window such as '90D'")
+    if isinstance(window, str) and index is None:
+        raise ValueError(
+            f"window: a duration window ({window!r}) needs dates: times= for a dask array, a "
+            "DatetimeIndex for a dask DataFrame, a datetime coordinate along dim for a DataArray"
+        )
     return _window_args(window, min_periods, Adapted(np.empty(0), index, lambda out: out), lazy.name)
 
 
@@ -556,6 +561,8 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: str,
     if values.ndim == 1:
         values = values[:, None]
     chunks = merged_chunks(values.chunks[0], max(before_rows, after_rows))
+    # Smaller only for one block, which has no neighbour.
+    before_rows, after_rows = min(before_rows, min(chunks)), min(after_rows, min(chunks))
     values = values.rechunk({0: chunks})
     day_array = da.from_array(days.reshape(-1, 1), chunks=(chunks, 1))
     depth = {0: (before_rows, after_rows), 1: 0}
