@@ -330,8 +330,11 @@ def test_distributed_cluster_bit_for_bit(cluster_client) -> None:
 @pytest.mark.parametrize(("unit", "before", "after"), [("trading_days", 20, 60), ("months", 2, 6), ("days", 10, 45)])
 @pytest.mark.parametrize("partitions", [1, 7, 60])
 def test_event_study_on_a_dask_dataframe_pools_the_blocks_exactly(unit: str, before: int, after: int,
-                                                                 partitions: int) -> None:
+                                                                 partitions: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from capcycle.events import event_study
+
+    monkeypatch.setattr(_lazy, "EVENT_SERIES_PER_TASK", 3)  # 4 series: two column chunks
 
     rng = np.random.default_rng(0)
     index = pd.bdate_range("2010-01-01", periods=600)

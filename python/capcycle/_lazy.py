@@ -253,9 +253,8 @@ class _Lazy:
                 raise ValueError("axis: a dask DataFrame runs along its index (axis=0)")
             for column, dtype in (x.dtypes.items() if x.ndim == 2 else [(x.name, x.dtype)]):
                 _check_dtype(dtype, f"{name}[{column!r}]" if x.ndim == 2 else name)
-            self.lengths: tuple[int, ...] | None = None
             array = x.to_dask_array(lengths=True)
-            self.lengths = array.chunks[0]
+            self.lengths: tuple[int, ...] = array.chunks[0]
             self.data = array.astype(np.float64)
         else:
             self.dim = x.dims[0] if dim is None else dim
@@ -471,6 +470,10 @@ def _stack(columns: list[Any]) -> Any:
 # ------------------------------------------------------------------- event study
 
 
+#: Series per event-study task (a DataFrame's columns are split into chunks this wide).
+EVENT_SERIES_PER_TASK = 500
+
+
 class _ColumnsOnDemand:
     """A dask array's columns read when sliced (``values[:, s:s + 1]``): what
     :meth:`capcycle.events.EventStudy.placebo` needs, one series at a time."""
@@ -530,7 +533,7 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: str,
     The index is read once (to align the events); the values stay in dask. Each
     block of rows, overlapped by as many rows as an event's window reaches, builds
     the paths of the events whose row it holds (``map_blocks`` over the overlapped
-    blocks, series in the array's column chunks); the summary pools the blocks:
+    blocks, ``EVENT_SERIES_PER_TASK`` series per task); the summary pools the blocks:
     mean and std from each block's count, mean and M2 (:func:`pooled_moments`), and
     median, min, max and count from the paths regrouped by offset.
     """
@@ -563,7 +566,7 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: str,
     chunks = merged_chunks(values.chunks[0], max(before_rows, after_rows))
     # Smaller only for one block, which has no neighbour.
     before_rows, after_rows = min(before_rows, min(chunks)), min(after_rows, min(chunks))
-    values = values.rechunk({0: chunks})
+    values = values.rechunk({0: chunks, 1: EVENT_SERIES_PER_TASK})
     day_array = da.from_array(days.reshape(-1, 1), chunks=(chunks, 1))
     depth = {0: (before_rows, after_rows), 1: 0}
     wide = da.overlap.overlap(values, depth=depth, boundary="none")
