@@ -29,7 +29,7 @@ Last run (x86_64, 2 cores, idle; best of 3; python 3.11.7, numpy 2.4.6, pandas
     capcycle kernel paths only:              0.051 s
 
 The summary kernel is the whole cost: per (series, offset), the anchored
-compensated moments over the events (`moments::Moments`, four offsets per step)
+moments over the events (`rolling::reduce_lanes`, every offset per step)
 and one median selection over about 200 values (`rolling::select_quantile`, on a
 lane-major copy of the series' paths). The target (about 75 ms) needs it several
 times faster.

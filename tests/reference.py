@@ -161,13 +161,21 @@ def stat_median(values: list[float], newest: float = math.nan) -> float:
     return ordered[n // 2 - 1] / 2 + ordered[n // 2] / 2
 
 
+def _rounded(value: Fraction) -> float:
+    """The float nearest an exact value; +-inf beyond f64's range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def pair_cov(ys: list[float], xs: list[float], ddof: int = 1) -> float:
     n = len(ys)
     if n <= ddof or any(math.isinf(v) for v in ys + xs):
         return math.nan
     ey, ex = [Fraction(v) for v in ys], [Fraction(v) for v in xs]
     my, mx = sum(ey) / n, sum(ex) / n
-    return float(sum((a - my) * (b - mx) for a, b in zip(ey, ex)) / (n - ddof))
+    return _rounded(sum((a - my) * (b - mx) for a, b in zip(ey, ex)) / (n - ddof))
 
 
 def _centred(values: list[float]) -> list[Fraction]:
@@ -189,10 +197,14 @@ def pair_corr(ys: list[float], xs: list[float]) -> float:
 
 
 def pair_beta(ys: list[float], xs: list[float]) -> float:
-    vx = stat_var(xs)
-    if math.isnan(vx) or vx == 0:
+    if len(ys) < 2 or any(math.isinf(v) for v in ys + xs):
         return math.nan
-    return pair_cov(ys, xs) / vx
+    dy, dx = _centred(ys), _centred(xs)
+    sxx = sum(d * d for d in dx)
+    if sxx == 0:
+        return math.nan
+    # One rounding of the exact ratio: no underflow of tiny variances.
+    return _rounded(sum(a * b for a, b in zip(dy, dx)) / sxx)
 
 
 #: name -> reference statistic taking (values, newest, **params)

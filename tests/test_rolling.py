@@ -104,7 +104,7 @@ def test_pairs_match_pandas(stat):
     pd.testing.assert_series_equal(got, want, rtol=1e-8, check_names=False)
 
 
-# --- exactness (the reasons for compensated, anchored sums; see src/kernels/window.rs)
+# --- exactness (the reasons for anchored block sums; see src/kernels/moments.rs)
 
 
 def test_constant_window_std_is_exactly_zero():
@@ -356,8 +356,8 @@ def test_one_rayon_thread_gives_the_same_bits():
 # --- property tests: every kernel against the reference (CI: the default profile;
 # `pytest -m property --hypothesis-profile=thorough` runs 10,000 cases each)
 
-# Squares of values 1e150 times smaller than a lane's largest leave f64's range
-# (documented in src/kernels/rolling.rs); uniform extreme lanes are tested apart.
+# Squares of values 1e150 times smaller than a window's largest leave f64's range
+# (documented in src/kernels/moments.rs); extreme windows are tested apart.
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False).filter(
     lambda v: v == 0 or abs(v) >= 1e-100
 )

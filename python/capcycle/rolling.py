@@ -7,9 +7,11 @@ defaults to ``window`` for row windows and to 1 for durations (``"90D"``), whose
 window ends at and includes each row. Differences from bottleneck: its
 ``min_count`` is our ``min_periods`` and its ``ddof`` defaults to 0, ours to 1.
 
-Unlike pandas, sums are exact to the last digits: a window of identical values has
-a standard deviation of exactly 0 (and a correlation of NaN), and data offset by
-1e9 keep a relative error below 1e-9 (pandas is off by about 1e-6 there).
+Unlike pandas, moments are exact to the last digits: a window of identical values
+has a standard deviation of exactly 0 (and a correlation of NaN), data offset by 1e9
+or after a level shift keep a relative error below 1e-12 (pandas is off by about
+1e-6 there), and a window's result depends only on its own rows: a value changes
+only the windows that hold it, and appending rows never changes earlier results.
 
 Examples
 --------

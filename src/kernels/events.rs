@@ -36,7 +36,7 @@
 //! pairs) and the result is bit-identical for any number of threads.
 //!
 //! The cross-event statistics ([`event_summary`]) use the shared NaN-skipping
-//! reduction `rolling::reduce` (compensated sums, exact order statistics), so mean,
+//! reduction `rolling::reduce_lanes` (anchored moments, exact order statistics), so mean,
 //! std and median are the same numbers everywhere in capcycle.
 
 use std::borrow::Cow;

@@ -178,10 +178,7 @@ pub fn moment_value(output: MomentOutput, s: &Sums, anchor: f64, newest: f64) ->
         });
     }
     let n = s.finite;
-    let var = |ddof: usize| {
-        let ddof = ddof as f64;
-        ((s.s2 - s.s1 * s.s1 / n) / (n - ddof)).max(0.0)
-    };
+    let var = |ddof: usize| variance(n, s.s1, s.s2, ddof);
     let in_range = squares_in_range(s.s2, anchor);
     match output {
         MomentOutput::Sum => {
@@ -310,8 +307,9 @@ impl CoSums {
 #[inline(always)]
 fn co_value(output: CoMomentOutput, n: f64, [sy, sx, syy, sxx, sxy]: [f64; 5]) -> f64 {
     // Centred sums of squares and cross-products (exactly 0 for a flat series).
-    let yy = (syy - sy * sy / n).max(0.0);
-    let xx = (sxx - sx * sx / n).max(0.0);
+    let positive = |v: f64| if v > 0.0 { v } else { 0.0 };
+    let yy = positive(syy - sy * sy / n);
+    let xx = positive(sxx - sx * sx / n);
     let xy = if (yy == 0.0) | (xx == 0.0) {
         0.0
     } else {
@@ -414,6 +412,100 @@ trait Kind: Sync {
     fn value(&self, s: &Self::Sums, anchor: Self::Anchor, last: usize) -> Option<f64>;
     /// The window `rows` evaluated directly (sums out of range).
     fn direct(&self, rows: Range<usize>, anchor: Self::Anchor) -> f64;
+    /// The fast path of `K` block pairs of a row-count window side by side: the pair
+    /// whose earlier block starts at local row `starts[k]`, that block whole in the
+    /// lane and the first `later` (<= w - 1) rows of the next, all rows finite. Writes the pairs' outputs
+    /// (row r into `out[r - offset]`) with the bits [`block_pair`] gives them and
+    /// returns which pairs it did: a pair with a non-finite row or a window out of
+    /// range is left to `block_pair`. `scratch` holds the suffix sums.
+    fn fast<const K: usize>(
+        &self,
+        w: usize,
+        later: usize,
+        starts: [usize; K],
+        out: &mut [f64],
+        offset: usize,
+        scratch: &mut Vec<f64>,
+    ) -> [bool; K];
+}
+
+/// [`Kind::fast`] for one series, for one `value(n, anchor, s1, s2, newest)`, which
+/// returns the window's value and whether it is the one [`moment_value`] gives (in
+/// range); `SQUARES`:
+/// whether it reads `s2`. The operations and their order are those of
+/// [`block_pair`] on finite rows: suffix sums from the block's end backwards, a
+/// window's sums as suffix plus prefix, `n` exact.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn single_fast<const K: usize, const SQUARES: bool>(
+    x: &[f64],
+    w: usize,
+    later: usize,
+    starts: [usize; K],
+    out: &mut [f64],
+    offset: usize,
+    suffix: &mut Vec<f64>,
+    value: impl Fn(f64, f64, f64, f64, f64) -> (f64, bool),
+) -> [bool; K] {
+    let lanes: [&[f64]; K] = std::array::from_fn(|k| &x[starts[k]..starts[k] + w + later]);
+    let anchor: [f64; K] = std::array::from_fn(|k| lanes[k][w - 1]);
+    let stride = if SQUARES { 2 * K } else { K };
+    suffix.clear();
+    suffix.resize((w + 1) * stride, 0.0);
+    let (mut s1, mut s2) = ([0.0f64; K], [0.0f64; K]);
+    for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
+        for k in 0..K {
+            let d = lanes[k][j] - anchor[k];
+            s1[k] += d;
+            slot[k] = s1[k];
+            if SQUARES {
+                s2[k] += d * d;
+                slot[K + k] = s2[k];
+            }
+        }
+    }
+    let n = w as f64;
+    let mut fine = [true; K];
+    // The earlier block's own window: its suffix and an empty prefix.
+    for k in 0..K {
+        let (v, ok) = value(n, anchor[k], s1[k] + 0.0, s2[k] + 0.0, anchor[k]);
+        out[starts[k] + w - 1 - offset] = v;
+        fine[k] &= ok;
+    }
+    let (mut p1, mut p2) = ([0.0f64; K], [0.0f64; K]);
+    for (t, slot) in suffix.chunks_exact(stride).skip(1).take(later).enumerate() {
+        for k in 0..K {
+            let newest = lanes[k][w + t];
+            let d = newest - anchor[k];
+            p1[k] += d;
+            let s2 = if SQUARES {
+                p2[k] += d * d;
+                slot[K + k] + p2[k]
+            } else {
+                0.0
+            };
+            let (v, ok) = value(n, anchor[k], slot[k] + p1[k], s2, newest);
+            out[starts[k] + w + t - offset] = v;
+            fine[k] &= ok;
+        }
+    }
+    // A NaN or an infinity anywhere leaves a total non-finite.
+    for k in 0..K {
+        fine[k] &= (s1[k] + p1[k]).is_finite() & (s2[k] + p2[k]).is_finite();
+    }
+    fine
+}
+
+/// The variance of a window from its sums, as [`moment_value`] computes it.
+#[inline(always)]
+fn variance(n: f64, s1: f64, s2: f64, ddof: usize) -> f64 {
+    let var = (s2 - s1 * s1 / n) / (n - ddof as f64);
+    // Not `max`: its sign of zero is the compiler's choice; this is the AVX2 twin's.
+    if var > 0.0 {
+        var
+    } else {
+        0.0
+    }
 }
 
 struct Single<'a> {
@@ -451,6 +543,107 @@ impl Kind for Single<'_> {
     fn direct(&self, rows: Range<usize>, anchor: f64) -> f64 {
         let newest = self.x[rows.end - 1];
         direct_value(self.output, self.x[rows].iter().copied(), anchor, newest)
+    }
+    #[inline(always)]
+    fn fast<const K: usize>(
+        &self,
+        w: usize,
+        later: usize,
+        starts: [usize; K],
+        out: &mut [f64],
+        offset: usize,
+        scratch: &mut Vec<f64>,
+    ) -> [bool; K] {
+        let x = self.x;
+        let too_few = |ddof: usize| w <= ddof;
+        #[cfg(target_arch = "x86_64")]
+        if K == 4 && later + 1 == w && avx2_allowed() {
+            let ddof = match self.output {
+                MomentOutput::Var { ddof }
+                | MomentOutput::Std { ddof }
+                | MomentOutput::Zscore { ddof } => ddof,
+                _ => 0,
+            };
+            if !too_few(ddof) {
+                let starts4 = std::array::from_fn(|k| starts[k]);
+                // SAFETY: the CPU has AVX2 (avx2_allowed).
+                let fine =
+                    unsafe { avx2::single(x, self.output, w, starts4, out, offset, scratch) };
+                return std::array::from_fn(|k| fine[k]);
+            }
+        }
+        match self.output {
+            MomentOutput::Sum => single_fast::<K, false>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, _, _| {
+                    let sum = a * n + s1;
+                    (sum, sum.is_finite())
+                },
+            ),
+            MomentOutput::Mean => single_fast::<K, false>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, _, _| {
+                    let centred = s1 / n;
+                    (a + centred, centred.is_finite())
+                },
+            ),
+            MomentOutput::Var { ddof }
+            | MomentOutput::Std { ddof }
+            | MomentOutput::Zscore { ddof }
+                if w <= ddof =>
+            {
+                [false; K]
+            }
+            MomentOutput::Var { ddof } => single_fast::<K, true>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, s2, _| (variance(n, s1, s2, ddof), squares_in_range(s2, a)),
+            ),
+            MomentOutput::Std { ddof } => single_fast::<K, true>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, s2, _| (variance(n, s1, s2, ddof).sqrt(), squares_in_range(s2, a)),
+            ),
+            MomentOutput::Zscore { ddof } => single_fast::<K, true>(
+                x,
+                w,
+                later,
+                starts,
+                out,
+                offset,
+                scratch,
+                |n, a, s1, s2, newest| {
+                    let std = variance(n, s1, s2, ddof).sqrt();
+                    let z = ((newest - a) - s1 / n) / std;
+                    (
+                        if std > 0.0 { z } else { f64::NAN },
+                        squares_in_range(s2, a),
+                    )
+                },
+            ),
+        }
     }
 }
 
@@ -495,6 +688,90 @@ impl Kind for Paired<'_> {
             .zip(self.x[rows].iter().copied());
         co_direct_value(self.output, pairs, anchor)
     }
+    /// As [`single_fast`], with the five sums of a pair.
+    #[inline(always)]
+    fn fast<const K: usize>(
+        &self,
+        w: usize,
+        later: usize,
+        starts: [usize; K],
+        out: &mut [f64],
+        offset: usize,
+        suffix: &mut Vec<f64>,
+    ) -> [bool; K] {
+        let output = self.output;
+        #[cfg(target_arch = "x86_64")]
+        if K == 4 && later + 1 == w && avx2_allowed() {
+            let (ddof, code) = match output {
+                CoMomentOutput::Cov { ddof } => (ddof, 0),
+                CoMomentOutput::Corr => (1, 1),
+                CoMomentOutput::Beta => (1, 2),
+            };
+            if w > ddof {
+                let starts4 = std::array::from_fn(|k| starts[k]);
+                let (y, x) = (self.y, self.x);
+                // SAFETY: the CPU has AVX2 (avx2_allowed).
+                let fine = unsafe {
+                    match code {
+                        0 => avx2::co_pairs::<0>(y, x, ddof, w, starts4, out, offset, suffix),
+                        1 => avx2::co_pairs::<1>(y, x, ddof, w, starts4, out, offset, suffix),
+                        _ => avx2::co_pairs::<2>(y, x, ddof, w, starts4, out, offset, suffix),
+                    }
+                };
+                return std::array::from_fn(|k| fine[k]);
+            }
+        }
+        let ys: [&[f64]; K] = std::array::from_fn(|k| &self.y[starts[k]..starts[k] + w + later]);
+        let xs: [&[f64]; K] = std::array::from_fn(|k| &self.x[starts[k]..starts[k] + w + later]);
+        let ay: [f64; K] = std::array::from_fn(|k| ys[k][w - 1]);
+        let ax: [f64; K] = std::array::from_fn(|k| xs[k][w - 1]);
+        let stride = 5 * K;
+        suffix.clear();
+        suffix.resize((w + 1) * stride, 0.0);
+        let mut s = [[0.0f64; K]; 5];
+        for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
+            for k in 0..K {
+                let (dy, dx) = (ys[k][j] - ay[k], xs[k][j] - ax[k]);
+                s[0][k] += dy;
+                s[1][k] += dx;
+                s[2][k] += dy * dy;
+                s[3][k] += dx * dx;
+                s[4][k] += dx * dy;
+                for (m, sum) in s.iter().enumerate() {
+                    slot[m * K + k] = sum[k];
+                }
+            }
+        }
+        let n = w as f64;
+        let value = |k: usize, sums: [f64; 5]| {
+            let ok = squares_in_range(sums[2], ay[k]) & squares_in_range(sums[3], ax[k]);
+            (co_value(output, n, sums), ok)
+        };
+        let mut fine = [true; K];
+        for k in 0..K {
+            let (v, ok) = value(k, std::array::from_fn(|m| s[m][k] + 0.0));
+            out[starts[k] + w - 1 - offset] = v;
+            fine[k] &= ok;
+        }
+        let mut p = [[0.0f64; K]; 5];
+        for (t, slot) in suffix.chunks_exact(stride).skip(1).take(later).enumerate() {
+            for k in 0..K {
+                let (dy, dx) = (ys[k][w + t] - ay[k], xs[k][w + t] - ax[k]);
+                p[0][k] += dy;
+                p[1][k] += dx;
+                p[2][k] += dy * dy;
+                p[3][k] += dx * dx;
+                p[4][k] += dx * dy;
+                let (v, ok) = value(k, std::array::from_fn(|m| slot[m * K + k] + p[m][k]));
+                out[starts[k] + w + t - offset] = v;
+                fine[k] &= ok;
+            }
+        }
+        for k in 0..K {
+            fine[k] &= (0..5).all(|m| (s[m][k] + p[m][k]).is_finite());
+        }
+        fine
+    }
 }
 
 /// The windows of one block pair: `suffix` holds the rows of the earlier block that
@@ -526,6 +803,11 @@ fn block_pair<M: Kind>(
     let (mut about_early, mut about_late) = (M::Sums::default(), M::Sums::default());
     let mut next = prefix.start;
     for (last, first) in outputs {
+        if ((last + 1 - first) as f64) < min_periods {
+            // Fewer rows than min_periods: NaN, without summing anything.
+            emit(last, f64::NAN);
+            continue;
+        }
         while next <= last {
             if early.is_some() {
                 m.add(&mut about_early, next, early_anchor);
@@ -546,6 +828,473 @@ fn block_pair<M: Kind>(
                 .unwrap_or_else(|| m.direct(first..last + 1, anchor))
         };
         emit(last, value);
+    }
+}
+
+/// Whether the AVX2 kernels may run: the CPU has AVX2 (and FMA is not used: Rust
+/// never fuses a multiply and an add) and `CAPCYCLE_SIMD` is not `baseline`. They
+/// do the scalar path's IEEE operations in the same order, so they give its bits
+/// (tested by comparing the two).
+fn avx2_allowed() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AVX2.get_or_init(|| {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::env::var("CAPCYCLE_SIMD").map_or(true, |v| v != "baseline")
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// The AVX2 twin of [`single_fast`] for four block pairs: rows of the four pairs are
+/// loaded four at a time and transposed in registers (4x4), so that each vector holds
+/// one row of every pair; the same operations in the same order as the scalar path.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{MomentOutput, LARGEST, SMALLEST};
+    use std::arch::x86_64::*;
+
+    /// Rows `r[k]` (four values of pair k) to columns (value i of every pair).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn transpose(r: [__m256d; 4]) -> [__m256d; 4] {
+        let t0 = _mm256_unpacklo_pd(r[0], r[1]);
+        let t1 = _mm256_unpackhi_pd(r[0], r[1]);
+        let t2 = _mm256_unpacklo_pd(r[2], r[3]);
+        let t3 = _mm256_unpackhi_pd(r[2], r[3]);
+        [
+            _mm256_permute2f128_pd::<0x20>(t0, t2),
+            _mm256_permute2f128_pd::<0x20>(t1, t3),
+            _mm256_permute2f128_pd::<0x31>(t0, t2),
+            _mm256_permute2f128_pd::<0x31>(t1, t3),
+        ]
+    }
+
+    /// Ask for the two cache lines at `at` (any address: a prefetch never faults).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn prefetch(at: *const f64) {
+        _mm_prefetch::<_MM_HINT_T0>(at.cast());
+        _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(8).cast());
+    }
+
+    /// All-ones where `v` is finite.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn finite(v: __m256d) -> __m256d {
+        _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd())
+    }
+
+    /// What one window's value needs, per lane.
+    struct Consts {
+        n: __m256d,
+        n_less_ddof: __m256d,
+    }
+
+    /// One window's value for output `OUT` (0 sum, 1 mean, 2 var, 3 std, 4 zscore):
+    /// `variance` and `moment_value`, vectorised, and what the caller checks for
+    /// range: the sum, the centred mean, or (squares) nothing (it tracks `s2`).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn value<const OUT: u8>(
+        c: &Consts,
+        a: __m256d,
+        s1: __m256d,
+        s2: __m256d,
+        newest: __m256d,
+    ) -> (__m256d, __m256d) {
+        match OUT {
+            0 => {
+                let sum = _mm256_add_pd(_mm256_mul_pd(a, c.n), s1);
+                (sum, sum)
+            }
+            1 => {
+                let centred = _mm256_div_pd(s1, c.n);
+                (_mm256_add_pd(a, centred), centred)
+            }
+            _ => {
+                let centred_squares = _mm256_sub_pd(s2, _mm256_div_pd(_mm256_mul_pd(s1, s1), c.n));
+                let var = _mm256_div_pd(centred_squares, c.n_less_ddof);
+                let var = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(var, _mm256_setzero_pd()), var);
+                let v = match OUT {
+                    2 => var,
+                    3 => _mm256_sqrt_pd(var),
+                    _ => {
+                        let std = _mm256_sqrt_pd(var);
+                        let z = _mm256_div_pd(
+                            _mm256_sub_pd(_mm256_sub_pd(newest, a), _mm256_div_pd(s1, c.n)),
+                            std,
+                        );
+                        let positive = _mm256_cmp_pd::<_CMP_GT_OQ>(std, _mm256_setzero_pd());
+                        _mm256_blendv_pd(_mm256_set1_pd(f64::NAN), z, positive)
+                    }
+                };
+                (v, _mm256_setzero_pd())
+            }
+        }
+    }
+
+    /// Range checks over a pair's windows, cheaper than one per window: the sum of
+    /// the sums or centred means (finite unless one is not, or they are near
+    /// overflow: then the general path redoes the pair, with the same bits), and the
+    /// least and largest `s2` (a pair with a window below `SMALLEST`, such as a flat
+    /// one, or above `LARGEST` is redone too).
+    struct Checks {
+        total: __m256d,
+        least: __m256d,
+        largest: __m256d,
+    }
+
+    impl Checks {
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn new() -> Self {
+            Checks {
+                total: _mm256_setzero_pd(),
+                least: _mm256_set1_pd(f64::INFINITY),
+                largest: _mm256_setzero_pd(),
+            }
+        }
+
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn add<const OUT: u8>(&mut self, checked: __m256d, s2: __m256d) {
+            if OUT < 2 {
+                self.total = _mm256_add_pd(self.total, checked);
+            } else {
+                self.least = _mm256_min_pd(self.least, s2);
+                self.largest = _mm256_max_pd(self.largest, s2);
+            }
+        }
+
+        /// All-ones where every window was in range.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn fine(&self) -> __m256d {
+            _mm256_and_pd(
+                finite(self.total),
+                _mm256_and_pd(
+                    _mm256_cmp_pd::<_CMP_GE_OQ>(self.least, _mm256_set1_pd(SMALLEST)),
+                    _mm256_cmp_pd::<_CMP_LE_OQ>(self.largest, _mm256_set1_pd(LARGEST)),
+                ),
+            )
+        }
+    }
+
+    /// `single_fast::<4, _>` for `output` (whose `ddof`, if any, is below `w`).
+    #[target_feature(enable = "avx2")]
+    pub(super) fn single(
+        x: &[f64],
+        output: MomentOutput,
+        w: usize,
+        starts: [usize; 4],
+        out: &mut [f64],
+        offset: usize,
+        suffix: &mut Vec<f64>,
+    ) -> [bool; 4] {
+        match output {
+            MomentOutput::Sum => pairs::<0>(x, 0, w, starts, out, offset, suffix),
+            MomentOutput::Mean => pairs::<1>(x, 0, w, starts, out, offset, suffix),
+            MomentOutput::Var { ddof } => pairs::<2>(x, ddof, w, starts, out, offset, suffix),
+            MomentOutput::Std { ddof } => pairs::<3>(x, ddof, w, starts, out, offset, suffix),
+            MomentOutput::Zscore { ddof } => pairs::<4>(x, ddof, w, starts, out, offset, suffix),
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn pairs<const OUT: u8>(
+        x: &[f64],
+        ddof: usize,
+        w: usize,
+        starts: [usize; 4],
+        out: &mut [f64],
+        offset: usize,
+        suffix: &mut Vec<f64>,
+    ) -> [bool; 4] {
+        let squares = OUT >= 2;
+        // Pair k reads x[starts[k]..starts[k] + 2w - 1] and writes its windows' values
+        // to out[starts[k] + w - 1 - offset..][..w]: checked once, here.
+        for &start in &starts {
+            assert!(start + 2 * w - 1 <= x.len() && start + w > offset);
+            assert!(start + 2 * w - 1 - offset <= out.len());
+        }
+        let rows: [&[f64]; 4] = std::array::from_fn(|k| &x[starts[k]..starts[k] + 2 * w - 1]);
+        let dest: [*mut f64; 4] = std::array::from_fn(|k| {
+            // SAFETY: in bounds (asserted above).
+            unsafe { out.as_mut_ptr().add(starts[k] + w - 1 - offset) }
+        });
+        let load = |j: usize| -> [__m256d; 4] {
+            // SAFETY: j + 4 <= 2w - 1 at every call, so rows[k][j..j + 4] exist.
+            transpose(std::array::from_fn(|k| unsafe {
+                _mm256_loadu_pd(rows[k].as_ptr().add(j))
+            }))
+        };
+        let gather = |j: usize| _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j]);
+        let a = gather(w - 1);
+        let c = Consts {
+            n: _mm256_set1_pd(w as f64),
+            n_less_ddof: _mm256_set1_pd(w as f64 - ddof as f64),
+        };
+        let stride = if squares { 8 } else { 4 };
+        suffix.clear();
+        suffix.resize((w + 1) * stride, 0.0);
+        let sp = suffix.as_mut_ptr();
+        let (mut s1, mut s2) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let mut add_suffix = |j: usize, row: __m256d| {
+            let d = _mm256_sub_pd(row, a);
+            s1 = _mm256_add_pd(s1, d);
+            // SAFETY: j < w, and suffix holds (w + 1) * stride values.
+            unsafe { _mm256_storeu_pd(sp.add(j * stride), s1) };
+            if squares {
+                s2 = _mm256_add_pd(s2, _mm256_mul_pd(d, d));
+                unsafe { _mm256_storeu_pd(sp.add(j * stride + 4), s2) };
+            }
+        };
+        // Backwards from the block's last row, four rows at a time, then the rest.
+        let mut j = w;
+        while j >= 4 {
+            j -= 4;
+            let r = load(j);
+            for i in (0..4).rev() {
+                add_suffix(j + i, r[i]);
+            }
+        }
+        while j > 0 {
+            j -= 1;
+            add_suffix(j, gather(j));
+        }
+        let mut checks = Checks::new();
+        let mut lanes = [0.0f64; 4];
+        // The earlier block's own window.
+        let whole1 = _mm256_add_pd(s1, _mm256_setzero_pd());
+        let whole2 = _mm256_add_pd(s2, _mm256_setzero_pd());
+        let (v, checked) = value::<OUT>(&c, a, whole1, whole2, a);
+        checks.add::<OUT>(checked, whole2);
+        // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
+        for k in 0..4 {
+            unsafe { *dest[k] = lanes[k] };
+        }
+        let (mut p1, mut p2) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let mut window = |t: usize, row: __m256d, checks: &mut Checks| -> __m256d {
+            let d = _mm256_sub_pd(row, a);
+            p1 = _mm256_add_pd(p1, d);
+            // SAFETY: t + 1 <= w - 1, so slot t + 1 of suffix exists.
+            let w1 = _mm256_add_pd(unsafe { _mm256_loadu_pd(sp.add((t + 1) * stride)) }, p1);
+            let w2 = if squares {
+                p2 = _mm256_add_pd(p2, _mm256_mul_pd(d, d));
+                _mm256_add_pd(unsafe { _mm256_loadu_pd(sp.add((t + 1) * stride + 4)) }, p2)
+            } else {
+                _mm256_setzero_pd()
+            };
+            let (v, checked) = value::<OUT>(&c, a, w1, w2, row);
+            checks.add::<OUT>(checked, w2);
+            v
+        };
+        // Forwards through the later block's first w - 1 rows.
+        // The next group's rows (four blocks on) into the cache while these compute:
+        // the backward scan's loads would otherwise wait on memory.
+        let ahead = x.as_ptr().wrapping_add(starts[3] + 2 * w);
+        let mut t = 0;
+        while t + 4 < w {
+            prefetch(ahead.wrapping_add(4 * t));
+            let r = load(w + t);
+            let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, r[i], &mut checks));
+            let columns = transpose(v);
+            for k in 0..4 {
+                // SAFETY: outputs 1 + t..1 + t + 4 of pair k are in bounds (t + 4 <= w - 1).
+                unsafe { _mm256_storeu_pd(dest[k].add(1 + t), columns[k]) };
+            }
+            t += 4;
+        }
+        while t < w - 1 {
+            let v = window(t, gather(w + t), &mut checks);
+            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
+            for k in 0..4 {
+                // SAFETY: output 1 + t <= w - 1 of pair k is in bounds.
+                unsafe { *dest[k].add(1 + t) = lanes[k] };
+            }
+            t += 1;
+        }
+        // A NaN or an infinity anywhere leaves a total non-finite.
+        let totals = _mm256_and_pd(finite(_mm256_add_pd(s1, p1)), finite(_mm256_add_pd(s2, p2)));
+        let mask = _mm256_movemask_pd(_mm256_and_pd(totals, checks.fine()));
+        std::array::from_fn(|k| mask & (1 << k) != 0)
+    }
+
+    /// `co_value` for output `OUT` (0 cov, 1 corr, 2 beta) of windows of `n > ddof`
+    /// (and n >= 2) finite pairs, vectorised.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn co_value<const OUT: u8>(n: __m256d, n_less_ddof: __m256d, s: [__m256d; 5]) -> __m256d {
+        let zero = _mm256_setzero_pd();
+        let positive = |v: __m256d| _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(v, zero), v);
+        let [sy, sx, syy, sxx, sxy] = s;
+        let yy = positive(_mm256_sub_pd(syy, _mm256_div_pd(_mm256_mul_pd(sy, sy), n)));
+        let xx = positive(_mm256_sub_pd(sxx, _mm256_div_pd(_mm256_mul_pd(sx, sx), n)));
+        let yy_zero = _mm256_cmp_pd::<_CMP_EQ_OQ>(yy, zero);
+        let xx_zero = _mm256_cmp_pd::<_CMP_EQ_OQ>(xx, zero);
+        let flat = _mm256_or_pd(yy_zero, xx_zero);
+        let xy = _mm256_andnot_pd(
+            flat,
+            _mm256_sub_pd(sxy, _mm256_div_pd(_mm256_mul_pd(sx, sy), n)),
+        );
+        let nan = _mm256_set1_pd(f64::NAN);
+        match OUT {
+            0 => _mm256_div_pd(xy, n_less_ddof),
+            1 => {
+                let product = _mm256_mul_pd(yy, xx);
+                let normal = _mm256_and_pd(
+                    _mm256_cmp_pd::<_CMP_GE_OQ>(product, _mm256_set1_pd(f64::MIN_POSITIVE)),
+                    _mm256_cmp_pd::<_CMP_LT_OQ>(product, _mm256_set1_pd(f64::INFINITY)),
+                );
+                let mut norm = _mm256_sqrt_pd(product);
+                if _mm256_movemask_pd(normal) != 0xF {
+                    let apart = _mm256_mul_pd(_mm256_sqrt_pd(yy), _mm256_sqrt_pd(xx));
+                    norm = _mm256_blendv_pd(apart, norm, normal);
+                }
+                let r = _mm256_div_pd(xy, norm);
+                let r = _mm256_min_pd(_mm256_set1_pd(1.0), _mm256_max_pd(_mm256_set1_pd(-1.0), r));
+                _mm256_blendv_pd(r, nan, flat)
+            }
+            _ => _mm256_blendv_pd(_mm256_div_pd(xy, xx), nan, xx_zero),
+        }
+    }
+
+    /// `Paired::fast::<4>` for output `OUT` (0 cov, 1 corr, 2 beta), `w > ddof`:
+    /// as [`pairs`], with the five sums of a pair.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn co_pairs<const OUT: u8>(
+        y: &[f64],
+        x: &[f64],
+        ddof: usize,
+        w: usize,
+        starts: [usize; 4],
+        out: &mut [f64],
+        offset: usize,
+        suffix: &mut Vec<f64>,
+    ) -> [bool; 4] {
+        for &start in &starts {
+            assert!(start + 2 * w - 1 <= x.len().min(y.len()) && start + w > offset);
+            assert!(start + 2 * w - 1 - offset <= out.len());
+        }
+        let ys: [&[f64]; 4] = std::array::from_fn(|k| &y[starts[k]..starts[k] + 2 * w - 1]);
+        let xs: [&[f64]; 4] = std::array::from_fn(|k| &x[starts[k]..starts[k] + 2 * w - 1]);
+        let dest: [*mut f64; 4] = std::array::from_fn(|k| {
+            // SAFETY: in bounds (asserted above).
+            unsafe { out.as_mut_ptr().add(starts[k] + w - 1 - offset) }
+        });
+        let load = |rows: &[&[f64]; 4], j: usize| -> [__m256d; 4] {
+            // SAFETY: j + 4 <= 2w - 1 at every call.
+            transpose(std::array::from_fn(|k| unsafe {
+                _mm256_loadu_pd(rows[k].as_ptr().add(j))
+            }))
+        };
+        let gather = |rows: &[&[f64]; 4], j: usize| {
+            _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j])
+        };
+        let (ay, ax) = (gather(&ys, w - 1), gather(&xs, w - 1));
+        let n = _mm256_set1_pd(w as f64);
+        let n_less_ddof = _mm256_set1_pd(w as f64 - ddof as f64);
+        let stride = 20;
+        suffix.clear();
+        suffix.resize((w + 1) * stride, 0.0);
+        let sp = suffix.as_mut_ptr();
+        let zero = _mm256_setzero_pd();
+        let step = |s: &mut [__m256d; 5], yrow: __m256d, xrow: __m256d| {
+            let (dy, dx) = (_mm256_sub_pd(yrow, ay), _mm256_sub_pd(xrow, ax));
+            s[0] = _mm256_add_pd(s[0], dy);
+            s[1] = _mm256_add_pd(s[1], dx);
+            s[2] = _mm256_add_pd(s[2], _mm256_mul_pd(dy, dy));
+            s[3] = _mm256_add_pd(s[3], _mm256_mul_pd(dx, dx));
+            s[4] = _mm256_add_pd(s[4], _mm256_mul_pd(dx, dy));
+        };
+        let mut s = [zero; 5];
+        let add_suffix = |j: usize, yrow: __m256d, xrow: __m256d, s: &mut [__m256d; 5]| {
+            step(s, yrow, xrow);
+            for (m, sum) in s.iter().enumerate() {
+                // SAFETY: j < w, and suffix holds (w + 1) * stride values.
+                unsafe { _mm256_storeu_pd(sp.add(j * stride + 4 * m), *sum) };
+            }
+        };
+        let mut j = w;
+        while j >= 4 {
+            j -= 4;
+            let (yr, xr) = (load(&ys, j), load(&xs, j));
+            for i in (0..4).rev() {
+                add_suffix(j + i, yr[i], xr[i], &mut s);
+            }
+        }
+        while j > 0 {
+            j -= 1;
+            add_suffix(j, gather(&ys, j), gather(&xs, j), &mut s);
+        }
+        // Range: least and largest sums of squares of y and of x over the windows.
+        let (mut least, mut largest) = (_mm256_set1_pd(f64::INFINITY), zero);
+        let mut check = |sums: &[__m256d; 5]| {
+            least = _mm256_min_pd(least, _mm256_min_pd(sums[2], sums[3]));
+            largest = _mm256_max_pd(largest, _mm256_max_pd(sums[2], sums[3]));
+        };
+        let whole: [__m256d; 5] = std::array::from_fn(|m| _mm256_add_pd(s[m], zero));
+        check(&whole);
+        let mut lanes = [0.0f64; 4];
+        // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), co_value::<OUT>(n, n_less_ddof, whole)) };
+        for k in 0..4 {
+            unsafe { *dest[k] = lanes[k] };
+        }
+        let mut p = [zero; 5];
+        let mut window =
+            |t: usize, yrow: __m256d, xrow: __m256d, p: &mut [__m256d; 5]| -> __m256d {
+                step(p, yrow, xrow);
+                // SAFETY: t + 1 <= w - 1, so slot t + 1 of suffix exists.
+                let sums: [__m256d; 5] = std::array::from_fn(|m| {
+                    _mm256_add_pd(
+                        unsafe { _mm256_loadu_pd(sp.add((t + 1) * stride + 4 * m)) },
+                        p[m],
+                    )
+                });
+                check(&sums);
+                co_value::<OUT>(n, n_less_ddof, sums)
+            };
+        // As in `pairs`: the next group's rows into the cache.
+        let ahead_y = y.as_ptr().wrapping_add(starts[3] + 2 * w);
+        let ahead_x = x.as_ptr().wrapping_add(starts[3] + 2 * w);
+        let mut t = 0;
+        while t + 4 < w {
+            prefetch(ahead_y.wrapping_add(4 * t));
+            prefetch(ahead_x.wrapping_add(4 * t));
+            let (yr, xr) = (load(&ys, w + t), load(&xs, w + t));
+            let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, yr[i], xr[i], &mut p));
+            let columns = transpose(v);
+            for k in 0..4 {
+                // SAFETY: outputs 1 + t..1 + t + 4 of pair k are in bounds.
+                unsafe { _mm256_storeu_pd(dest[k].add(1 + t), columns[k]) };
+            }
+            t += 4;
+        }
+        while t < w - 1 {
+            let v = window(t, gather(&ys, w + t), gather(&xs, w + t), &mut p);
+            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
+            for k in 0..4 {
+                // SAFETY: output 1 + t <= w - 1 of pair k is in bounds.
+                unsafe { *dest[k].add(1 + t) = lanes[k] };
+            }
+            t += 1;
+        }
+        let mut fine = _mm256_and_pd(
+            _mm256_cmp_pd::<_CMP_GE_OQ>(least, _mm256_set1_pd(SMALLEST)),
+            _mm256_cmp_pd::<_CMP_LE_OQ>(largest, _mm256_set1_pd(LARGEST)),
+        );
+        for m in 0..5 {
+            fine = _mm256_and_pd(fine, finite(_mm256_add_pd(s[m], p[m])));
+        }
+        let mask = _mm256_movemask_pd(fine);
+        std::array::from_fn(|k| mask & (1 << k) != 0)
     }
 }
 
@@ -594,11 +1343,43 @@ fn rows_lane<M: Kind>(
         at = end;
     }
     let min_periods = min_periods as f64;
-    let run = |scratch: &mut Vec<M::Sums>, (c0, piece): (u128, &mut [f64])| {
+    // Pair c is whole when its earlier block and the first w - 1 rows of its later
+    // one are in the lane: the fast path's pairs.
+    let whole =
+        move |c: u128| c >= 1 && (c - 1) * w128 >= r0 && (c + 1) * w128 - 1 <= r0 + len as u128;
+    let run = |(sums, suffix): &mut (Vec<M::Sums>, Vec<f64>), (c0, piece): (u128, &mut [f64])| {
         let offset = bound(c0);
-        for c in c0..c0 + per_task as u128 {
-            if c > last_block + 1 {
-                break;
+        let task_end = (c0 + per_task as u128).min(last_block + 2);
+        // Whole pairs in groups of four side by side, then one by one; `done[c]`.
+        let mut done = vec![false; (task_end - c0) as usize];
+        let starts = |c: u128| ((c - 1) * w128 - r0) as usize;
+        let mut c = c0;
+        while c < task_end {
+            // Whole pairs four at a time; a last group of fewer repeats its last pair
+            // (the same bits written twice).
+            let group = (c..task_end).take(4).take_while(|&c| whole(c)).count() as u128;
+            if group > 1 {
+                let pair = |k: u128| starts(c + k.min(group - 1));
+                let group_starts = [pair(0), pair(1), pair(2), pair(3)];
+                let fine = m.fast::<4>(w, w - 1, group_starts, piece, offset, suffix);
+                for (k, ok) in fine.into_iter().take(group as usize).enumerate() {
+                    done[(c - c0) as usize + k] = ok;
+                }
+                c += group;
+                continue;
+            }
+            // One pair, possibly cut short by the lane's end.
+            let block_end = c * w128;
+            if c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
+                let later = ((r0 + len as u128 - block_end) as usize).min(w - 1);
+                let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix);
+                done[(c - c0) as usize] = ok;
+            }
+            c += 1;
+        }
+        for c in c0..task_end {
+            if done[(c - c0) as usize] {
+                continue;
             }
             let suffix = local((c.max(1) - 1) * w128)..local(c * w128);
             let suffix = if c == 0 { 0..0 } else { suffix };
@@ -611,15 +1392,15 @@ fn rows_lane<M: Kind>(
                 prefix,
                 outputs,
                 min_periods,
-                scratch,
+                sums,
                 |i, v| piece[i - offset] = v,
             );
         }
     };
     if parallel && tasks > 1 {
-        pieces.into_par_iter().for_each_init(Vec::new, run);
+        pieces.into_par_iter().for_each_init(Default::default, run);
     } else {
-        let mut scratch = Vec::new();
+        let mut scratch = Default::default();
         pieces.into_iter().for_each(|p| run(&mut scratch, p));
     }
 }
@@ -843,6 +1624,84 @@ mod tests {
                 moments(&x, grid, 1, output, &mut serial, false);
                 assert!(same(&whole, &serial));
             }
+        }
+    }
+
+    /// Every pair of a row-count window through the general path alone.
+    fn general<M: Kind>(m: &M, len: usize, w: usize) -> Vec<f64> {
+        let mut out = vec![f64::NAN; len];
+        let mut scratch = Vec::new();
+        for c in 0..=len / w + 1 {
+            let suffix = (c.max(1) - 1) * w..(c * w).min(len);
+            let suffix = if c == 0 {
+                0..0
+            } else {
+                suffix.start.min(len)..suffix.end
+            };
+            let prefix = (c * w).min(len)..((c + 1) * w).min(len);
+            let rows = (c * w).saturating_sub(1).min(len)..((c + 1) * w - 1).min(len);
+            let outputs = rows.map(|i| (i, (i + 1).saturating_sub(w)));
+            block_pair(m, suffix, prefix, outputs, 0.0, &mut scratch, |i, v| {
+                out[i] = v
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_path_gives_the_general_bits() {
+        let x: Vec<f64> = hostile(2000)
+            .into_iter()
+            .map(|v| if v.is_nan() { 0.5 } else { v })
+            .collect();
+        let y: Vec<f64> = x.iter().rev().map(|v| v * 0.5 + 3.0).collect();
+        for w in [1usize, 2, 5, 64, 300] {
+            for output in [
+                MomentOutput::Sum,
+                MomentOutput::Mean,
+                MomentOutput::Var { ddof: 1 },
+                MomentOutput::Std { ddof: 0 },
+                MomentOutput::Zscore { ddof: 1 },
+            ] {
+                let fast = rolled(&x, w, 0, 0, output);
+                assert!(
+                    same(&fast, &general(&Single { x: &x, output }, x.len(), w)),
+                    "{output:?} w={w}"
+                );
+            }
+            for output in [
+                CoMomentOutput::Cov { ddof: 1 },
+                CoMomentOutput::Corr,
+                CoMomentOutput::Beta,
+            ] {
+                let mut fast = vec![0.0; x.len()];
+                let grid = Grid::Rows { w, first_row: 0 };
+                co_moments(&y, &x, grid, 0, output, &mut fast, true);
+                let paired = Paired {
+                    y: &y,
+                    x: &x,
+                    output,
+                };
+                assert!(
+                    same(&fast, &general(&paired, x.len(), w)),
+                    "{output:?} w={w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn thread_counts_give_the_same_bits() {
+        let x = hostile(300_000);
+        for w in [3usize, 252, 100_000] {
+            let in_pool = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a thread pool");
+                pool.install(|| rolled(&x, w, 0, 1, MomentOutput::Std { ddof: 1 }))
+            };
+            assert!(same(&in_pool(1), &in_pool(3)), "w={w}");
         }
     }
 

@@ -323,10 +323,6 @@ fn run_stat(stat: Stat, window: &Window, mp: usize, x: &[f64], out: &mut [f64]) 
     }
 }
 
-/// The power of two that brings a lane's largest finite magnitude to about 1 when
-/// its squares would leave the range of f64 (|x| beyond 1e±150), else 0. Values
-/// 1e150 times smaller than the lane's largest still square to zero: a limit of
-
 /// `stat` over `x` in `window`, NaN where fewer than `min_periods` non-NaN values.
 pub fn rolling(
     x: &[f64],
@@ -614,7 +610,7 @@ mod tests {
 
     #[test]
     fn each_lane_gets_what_it_gets_alone() {
-        // lanes of different magnitudes (one needs rescaling for its squares), NaN,
+        // lanes of different magnitudes (one whose squares need scaling), NaN,
         // infinities, ties, odd and even counts
         let lanes = 5;
         let lane_value = |o: usize, i: usize| -> f64 {

@@ -245,10 +245,8 @@ impl ValuationSpec {
                 spec.apply_accumulator(|| Standardised::new(median(), mad(), MAD_TO_SIGMA), x, out)
             }
             // The full sample, a long lane (its centre and scale lines in parallel),
-            // or a median/std z-score: there the std alone slides through its steady
-            // state, which as a part of one pass (rebuilt with the median's periods)
-            // it cannot, and two passes are the faster (0.29 s against 0.37 s on the
-            // 5,000 x 2,000 benchmark panel).
+            // a mean/MAD or a median/std z-score: the moments come from their block
+            // engine, the order statistics from the window engine, then combined.
             _ => {
                 let mut scale = vec![f64::NAN; x.len()];
                 self.center_scale(x, out, &mut scale);
@@ -431,7 +429,7 @@ mod tests {
 
     #[test]
     fn one_pass_zscore_has_the_bits_of_the_combined_lines() {
-        // NaN gaps, ties, and a level shift that makes the moments re-anchor.
+        // NaN gaps, ties, and a level shift.
         let x: Vec<f64> = (0..900)
             .map(|i| match i {
                 _ if i % 17 == 4 => NAN,
