@@ -98,7 +98,7 @@ def main() -> None:
     )
     print("| stat | direct s | dask threads s | overhead | numbagg | bottleneck | LocalCluster s | numbagg | bottleneck |")
     print("|---|---|---|---|---|---|---|---|---|")
-    with distributed.LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=40) as cluster, distributed.Client(cluster) as client:
         # The panel is made on the workers (as a real one would be read there), then
         # fetched once for the in-process runs.

@@ -38,6 +38,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,19 +53,20 @@ Kernel = Callable[..., np.ndarray]
 
 def kind_of(x: Any) -> str | None:
     """``"array"``, ``"frame"`` (a dask Series/DataFrame), ``"xarray"`` or None."""
-    root = type(x).__module__.split(".")[0]
-    if root == "xarray":
+    # The type's module first: import only the library (and the part of it) x comes from.
+    module = type(x).__module__
+    if module.startswith("xarray."):
         import xarray as xr
 
         return "xarray" if isinstance(x, xr.DataArray) else None
-    if root == "dask":
+    if module.startswith("dask.array"):
         import dask.array as da
+
+        return "array" if isinstance(x, da.Array) else None
+    if module.startswith("dask.dataframe"):
         import dask.dataframe as dd
 
-        if isinstance(x, da.Array):
-            return "array"
-        if isinstance(x, (dd.Series, dd.DataFrame)):
-            return "frame"
+        return "frame" if isinstance(x, (dd.Series, dd.DataFrame)) else None
     return None
 
 
@@ -78,13 +80,12 @@ def wants(x: Any, *options: Any) -> bool:
 
 def _pin_worker_threads() -> None:
     """In a distributed worker, size the kernels' thread pool to the worker's threads."""
-    if "RAYON_NUM_THREADS" in os.environ:
+    distributed = sys.modules.get("distributed")  # a worker process has it loaded
+    if "RAYON_NUM_THREADS" in os.environ or distributed is None:
         return
     try:
-        from distributed import get_worker
-
-        threads = get_worker().state.nthreads
-    except (ImportError, ValueError, AttributeError):
+        threads = distributed.get_worker().state.nthreads
+    except (ValueError, AttributeError):
         return  # not in a distributed worker: threads share this process's one pool
     os.environ["RAYON_NUM_THREADS"] = str(max(1, int(threads)))
 
