@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import capcycle.xarray  # noqa: F401  (the .capcycle accessor)
 from capcycle import _core, _lazy, rolling, valuation
@@ -403,3 +405,33 @@ def test_hostile_lazy_inputs_get_clear_errors_or_empty_results() -> None:
         rolling.mean(da.zeros((4, 2, 2), chunks=2), 2)
     with pytest.raises(ValueError, match="window"):
         rolling.mean(da.zeros(10, chunks=3), 0)
+
+
+def test_the_accessor_runs_valuation_on_arrays_and_datasets() -> None:
+    x = _panel()
+    array = xr.DataArray(x, dims=("time", "id")).chunk({"time": 11})
+    dataset = xr.Dataset({"pe": array, "label": ("id", list("abcde"))})
+    z = dataset.capcycle.zscore("time", window=WINDOW, center="mean")
+    assert_same_bits(z["pe"].values, valuation.zscore(x, window=WINDOW, center="mean"))
+    assert z["label"].values.tolist() == list("abcde")
+    ranks = array.capcycle.percentile_rank("time", window=WINDOW)
+    assert_same_bits(ranks.values, valuation.percentile_rank(x, window=WINDOW))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cuts=st.lists(st.integers(1, 25), min_size=1, max_size=12),
+    window=st.integers(1, 40),
+    share=st.floats(0.0, 1.0),
+    stat=st.sampled_from(STATS),
+    seed=st.integers(0, 2**16),
+)
+def test_any_chunking_gives_the_in_memory_bits(cuts: list[int], window: int, share: float, stat: str,
+                                              seed: int) -> None:
+    x = np.vstack([_panel(seed=seed)] * 3)[: sum(cuts)]  # up to 300 rows
+    periods = int(share * window)
+    options = {"q": 0.7} if stat == "quantile" else {}
+    expected = getattr(rolling, stat)(x, window, min_periods=periods, **options)
+    lazy = getattr(rolling, stat)(da.from_array(x, chunks=(tuple(cuts), 2)), window, min_periods=periods,
+                                  **options)
+    assert_same_bits(lazy.compute(scheduler="sync"), expected)
