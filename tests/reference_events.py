@@ -10,16 +10,18 @@ import numpy as np
 import pandas as pd
 
 
-def align(index: pd.DatetimeIndex, events: list[pd.Timestamp], how: str) -> list[int]:
-    """Row of each event: the first row on or after it ("next") or the last on or before."""
-    rows = []
+def align(index: pd.DatetimeIndex, events: list[pd.Timestamp], how: str, x: np.ndarray | None = None) -> list[int | None]:
+    """Row of each event: the first row on or after it ("next") or the last on or before,
+    among the rows where ``x`` is not NaN (every row without ``x``); None if there is none."""
+    rows: list[int | None] = []
     days = [d.normalize() for d in index]
+    valid = [x is None or not math.isnan(x[i]) for i in range(len(days))]
     for ev in events:
         ev = pd.Timestamp(ev).normalize()
         if how == "next":
-            rows.append(next(i for i, d in enumerate(days) if d >= ev))
+            rows.append(next((i for i, d in enumerate(days) if d >= ev and valid[i]), None))
         else:
-            rows.append(max(i for i, d in enumerate(days) if d <= ev))
+            rows.append(max((i for i, d in enumerate(days) if d <= ev and valid[i]), default=None))
     return rows
 
 
@@ -32,7 +34,12 @@ def source_row(index: pd.DatetimeIndex, r: int, k: int, unit: str, days: list | 
         return j if 0 <= j < n else None
     days = list(index.normalize()) if days is None else days
     base = days[r]
-    target = base + pd.Timedelta(days=k) if unit == "days" else base + pd.DateOffset(months=k)
+    if unit == "days":
+        target = base + pd.Timedelta(days=k)
+    elif base.is_month_end:  # the end-of-month rule: a month-end stays a month-end
+        target = base + pd.offsets.MonthEnd(k) if k else base
+    else:
+        target = base + pd.DateOffset(months=k)
     if target < days[0] or target > days[-1]:
         return None
     # the last row on or before the target
@@ -51,12 +58,12 @@ def path_value(x: np.ndarray, r: int, j: int | None, kind: str) -> float:
 
 def paths(frame: pd.DataFrame, events: list, before: int, after: int, unit: str, kind: str, align_how: str) -> np.ndarray:
     """(offsets, series * events) like capcycle._core.event_paths."""
-    rows = align(frame.index, events, align_how)
     cols = []
     for name in frame.columns:
         x = frame[name].to_numpy(dtype=float)
-        for r in rows:
-            cols.append([path_value(x, r, source_row(frame.index, r, k, unit), kind) for k in range(-before, after + 1)])
+        for r in align(frame.index, events, align_how, x):  # each column on its own valid rows
+            cols.append([math.nan if r is None else path_value(x, r, source_row(frame.index, r, k, unit), kind)
+                         for k in range(-before, after + 1)])
     return np.array(cols, dtype=float).T
 
 
@@ -103,7 +110,7 @@ def bootstrap(block: np.ndarray, n: int, seed: int, level: float) -> tuple[np.nd
 
 def placebo(frame: pd.DataFrame, n_events: int, real_block: np.ndarray, before: int, after: int, unit: str,
             kind: str, n: int, seed: int, dates: str = "full") -> tuple[np.ndarray, np.ndarray]:
-    """(means (n, offsets), percentile per offset) for the first column of ``frame``."""
+    """(means (n, offsets), percentile per offset as a fraction in [0, 1]) for the first column of ``frame``."""
     index = frame.index
     days = list(index.normalize())
     if dates == "full":
@@ -126,5 +133,5 @@ def placebo(frame: pd.DataFrame, n_events: int, real_block: np.ndarray, before: 
     pct = []
     for i in range(len(offsets)):
         col = means[:, i][~np.isnan(means[:, i])]
-        pct.append(math.nan if math.isnan(real[i]) or len(col) == 0 else 100.0 * np.mean(col <= real[i]))
+        pct.append(math.nan if math.isnan(real[i]) or len(col) == 0 else float(np.mean(col <= real[i])))
     return means, np.array(pct)

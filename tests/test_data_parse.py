@@ -234,3 +234,32 @@ def test_calendar_damage(tmp_path: Path) -> None:
     _write(tmp_path / "calendar", "c.csv", "Date,Event\n2024-09-18,FOMC\n2024-09-01,CPI\n")
     with pytest.raises(data.ParseError, match=r"line 3: date 2024-09-01 is out of order"):
         data.calendar("c", data_dir=tmp_path)
+
+
+def test_french_header_starting_with_date() -> None:
+    # Ken French files re-saved through pandas or Excel start the header with "Date"
+    text = "Date,<= 0,Lo 30,Hi 30\r\n20240711,-99.99,5.2,-0.2\r\n20240712,-99.99,1,0.5\r\n"
+    tables = data._parse.parse_french(text, "x.csv", "Portfolios_Formed_on_ME_Daily")
+    frame = tables["Value Weight Returns -- Daily"]
+    assert frame.loc["2024-07-11", "Lo 30"] == pytest.approx(0.052) and np.isnan(frame["<= 0"]).all()
+    assert data._parse.looks_french(text)
+    # a Yahoo file has a Date header too, but ISO dates: not Ken French
+    assert not data._parse.looks_french("Date,Close\n2024-07-11,1.0\n")
+
+
+def test_dated_copies_of_a_french_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAPCYCLE_DATA", raising=False)
+    folder = tmp_path / "french"
+    folder.mkdir()
+    body = ",Lo 30,Hi 30\n{stamp},1.0,2.0\n"
+    (folder / "Portfolios_Formed_on_ME_daily.csv").write_text(body.format(stamp="20190531"))
+    assert data._layout.in_folder(tmp_path, "french", "Portfolios_Formed_on_ME_Daily.csv").name == (
+        "Portfolios_Formed_on_ME_daily.csv"  # the name matches in any case
+    )
+    (folder / "Portfolios_Formed_on_ME_daily_202412.csv").write_text(body.format(stamp="20241231"))
+    (folder / "Portfolios_Formed_on_ME_daily_202505.csv").write_text(body.format(stamp="20250530"))
+    (folder / "Portfolios_Formed_on_ME_daily_extra_202601.csv").write_text(body.format(stamp="20260130"))
+    got = data.french("Portfolios_Formed_on_ME_Daily", data_dir=tmp_path, offline=True)
+    frame = got["Value Weight Returns -- Daily"]
+    assert frame.index[-1] == pd.Timestamp("2025-05-30")  # the newest dated copy, not another dataset
+    assert frame.attrs["origin"].endswith("Portfolios_Formed_on_ME_daily_202505.csv")

@@ -114,12 +114,18 @@ def test_french_size_portfolios(data_dir: Path) -> None:
 
 
 def test_french_daily_size_excel_mangled(data_dir: Path) -> None:
-    me = data.french("Portfolios_Formed_on_ME_daily", data_dir=data_dir)
+    old = data.read_prices(data_dir / "french" / "Portfolios_Formed_on_ME_daily.csv")  # the 2019 copy, by path
+    assert [c for c in old.columns if c.startswith("Dec")] == [f"Dec {k}" for k in range(2, 10)]
+    assert len(old) == 14075 and old.index[-1] == pd.Timestamp("2019-05-31")
+    assert old.loc["2019-05-31", "Hi 10"] == pytest.approx(-0.0148)
+    # by dataset name the folder's newest dated copy is read: ..._daily_202505.csv
+    me = data.french("Portfolios_Formed_on_ME_Daily", data_dir=data_dir)
     assert list(me) == ["Value Weight Returns -- Daily"]
     t = me["Value Weight Returns -- Daily"]
     assert [c for c in t.columns if c.startswith("Dec")] == [f"Dec {k}" for k in range(2, 10)]
-    assert len(t) == 14075 and t.index[-1] == pd.Timestamp("2019-05-31")
-    assert t.loc["2019-05-31", "Hi 10"] == pytest.approx(-0.0148)
+    assert len(t) == 26003 and t.index[-1] == pd.Timestamp("2025-05-30")
+    assert t["<= 0"].isna().all()
+    assert t.loc["2024-07-11", "Lo 30"] - t.loc["2024-07-11", "Hi 30"] == pytest.approx(0.054)
 
 
 def test_french_25_portfolios_units(data_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -213,8 +214,9 @@ def studies(draw: st.DrawFn) -> tuple:
 
 def check_study(case: tuple) -> None:
     frame, events, before, after, unit, kind, align = case
-    rows = ref.align(frame.index, events, align)
-    if len(set(rows)) < len(rows):
+    per_column = [[r for r in ref.align(frame.index, events, align, frame[c].to_numpy()) if r is not None]
+                  for c in frame.columns]
+    if any(len(set(rows)) < len(rows) for rows in per_column):
         with pytest.raises(ValueError, match="events:.*align to"):
             event_study(frame, events, before=before, after=after, unit=unit, kind=kind, align=align)
         return
@@ -310,8 +312,8 @@ def test_placebo_matches_plain_reference_and_is_reproducible(dates: str) -> None
                              dates=dates)
     assert_paths_equal(pl.means.to_numpy(), means)
     np.testing.assert_allclose(pl.percentile.to_numpy(), pct, rtol=1e-12)
-    assert pl.percentile.loc[0] == 100.0  # offset 0 is 0 for every draw
-    assert 0.0 <= pl.at(25) <= 100.0
+    assert pl.percentile.loc[0] == 1.0  # offset 0 is 0 for every draw
+    assert 0.0 <= pl.at(25) <= 1.0
     assert "percentile of 40 placebo means of 5 random dates" in pl.describe(25)
     if dates == "full":
         drawn = pd.DatetimeIndex(pl.draws.to_numpy().ravel())
@@ -409,17 +411,17 @@ def test_bad_series(x: pd.Series) -> None:
 
 
 def test_bad_events(x: pd.Series) -> None:
-    with pytest.raises(ValueError, match="events: could not parse"):
+    with pytest.raises(ValueError, match="events: 'not a date' is not a full ISO date"):
         event_study(x, ["2024-01-10", "not a date"], before=1, after=1)
     with pytest.raises(ValueError, match="events: 2023-12-29 outside the data"):
         event_study(x, ["2023-12-29"], before=1, after=1)
     with pytest.raises(ValueError, match="events: 2024-02-01 outside the data"):
         event_study(x, ["2024-02-01"], before=1, after=1, align="previous")
-    with pytest.raises(ValueError, match="events: no events"):
+    with pytest.raises(ValueError, match="events: no dates"):
         event_study(x, [], before=1, after=1)
-    with pytest.raises(ValueError, match="events: contains a missing date"):
+    with pytest.raises(ValueError, match="events: got a missing date"):
         event_study(x, [pd.NaT, "2024-01-10"], before=1, after=1)
-    with pytest.raises(TypeError, match="events: got numbers"):
+    with pytest.raises(TypeError, match="events: must be a date .* got int"):
         event_study(x, [20240110], before=1, after=1)
     with pytest.raises(ValueError, match="events: 2024-01-06 and 2024-01-08 all align to 2024-01-08"):
         event_study(x, ["2024-01-06", "2024-01-08"], before=1, after=1)
@@ -428,7 +430,8 @@ def test_bad_events(x: pd.Series) -> None:
 def test_event_forms_are_equivalent(x: pd.Series) -> None:
     forms = ["2024-01-10", pd.Timestamp("2024-01-10"), np.datetime64("2024-01-10"),
              pd.DatetimeIndex(["2024-01-10"]), pd.Series(pd.to_datetime(["2024-01-10"])),
-             [pd.Timestamp("2024-01-10").to_pydatetime()], ["Jan 10 2024"]]
+             [pd.Timestamp("2024-01-10").to_pydatetime()], [datetime.date(2024, 1, 10)],
+             np.array(["2024-01-10"], dtype="datetime64[D]"), "2024-01-10T00:00:00"]
     want = event_study(x, "2024-01-10", before=2, after=2).paths
     for form in forms:
         pd.testing.assert_frame_equal(event_study(x, form, before=2, after=2).paths, want)
@@ -476,3 +479,126 @@ def test_real_data_russell_vs_sp500_around_first_cuts(data_dir) -> None:
     assert study.paths.iloc[:, :-1].notna().all().all()
     monthly = event_study(rel, cuts, before=3, after=12, unit="months")
     assert monthly.summary["count"].min() >= len(cuts) - 1
+
+
+# ------------------------------------ issue 12: outside="drop", NaN rows, fractions
+
+
+def test_outside_drop_drops_the_events_outside_and_says_which_12() -> None:
+    x = pd.Series(np.arange(1.0, 21.0), index=pd.bdate_range("2024-01-01", periods=20))
+    events = ["2023-06-30", "2024-01-10", "2024-03-01", "2024-01-17"]
+    with pytest.raises(ValueError, match="events: 2023-06-30, 2024-03-01 outside the data .*outside='drop'"):
+        event_study(x, events, before=2, after=2)
+    with pytest.warns(UserWarning, match=r"dropped 2 event\(s\) outside the data \(2024-01-01 to 2024-01-26\): "
+                                         "2023-06-30, 2024-03-01"):
+        st_ = event_study(x, events, before=2, after=2, outside="drop")
+    assert list(st_.dropped) == [pd.Timestamp("2023-06-30"), pd.Timestamp("2024-03-01")]
+    assert list(st_.requested) == [pd.Timestamp("2024-01-10"), pd.Timestamp("2024-01-17")]
+    pd.testing.assert_frame_equal(st_.paths, event_study(x, events[1::2], before=2, after=2).paths)
+    pd.testing.assert_frame_equal(st_.summary, event_study(x, events[1::2], before=2, after=2).summary)
+    assert len(event_study(x, events[1::2], before=2, after=2, outside="drop").dropped) == 0
+    with pytest.raises(ValueError, match="events: every event .* is outside the data"):
+        event_study(x, ["2023-06-30"], before=2, after=2, outside="drop")
+    with pytest.raises(ValueError, match="outside: must be one of 'raise', 'drop'"):
+        event_study(x, events, before=2, after=2, outside="ignore")
+
+
+def test_first_cuts_on_iwm_over_iwb_drop_the_cuts_before_the_etfs_12(data_dir) -> None:
+    from capcycle import data, relative_performance
+    rel = relative_performance(data.prices("IWM", data_dir=data_dir), data.prices("IWB", data_dir=data_dir))
+    with pytest.raises(ValueError, match="events: 1989-06-06, 1995-07-06, 1998-09-29 outside the data"):
+        event_study(rel, FIRST_CUTS, before=21, after=63)
+    with pytest.warns(UserWarning, match="1989-06-06, 1995-07-06, 1998-09-29"):
+        st_ = event_study(rel, FIRST_CUTS, before=21, after=63, outside="drop")
+    assert list(st_.dropped.strftime("%Y-%m-%d")) == ["1989-06-06", "1995-07-06", "1998-09-29"]
+    assert list(st_.events.strftime("%Y-%m-%d")) == ["2001-01-03", "2007-09-18", "2019-07-31", "2024-09-18"]
+    # the 2001 path, by pandas: the level 63 rows after the event over the event's
+    at = rel.index.get_loc(pd.Timestamp("2001-01-03"))
+    assert st_.paths.iloc[-1, 0] == pytest.approx(rel.iloc[at + 63] / rel.iloc[at] - 1.0, rel=1e-14)
+
+
+def test_an_event_on_a_nan_row_aligns_to_the_nearest_valid_row_12() -> None:
+    idx = pd.bdate_range("2024-07-01", periods=8)  # Mon 1 .. Wed 10 July
+    x = pd.Series([1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0, 8.0], index=idx)  # NaN on Thu 4 July
+    nxt = event_study(x, "2024-07-04", before=1, after=2)
+    prev = event_study(x, "2024-07-04", before=1, after=2, align="previous")
+    assert nxt.events[0] == pd.Timestamp("2024-07-05") and prev.events[0] == pd.Timestamp("2024-07-03")
+    # offsets still count rows of the series (the NaN row is a row)
+    np.testing.assert_array_equal(nxt.paths.iloc[:, 0].to_numpy(), [np.nan, 0.0, 6 / 5 - 1, 7 / 5 - 1])
+    np.testing.assert_array_equal(prev.paths.iloc[:, 0].to_numpy(), [2 / 3 - 1, 0.0, np.nan, 5 / 3 - 1])
+    # a run of NaN at the start: "next" finds the first value, "previous" has none (NaN path)
+    lead = pd.Series([np.nan, np.nan, 3.0, 4.0], index=idx[:4])
+    assert event_study(lead, "2024-07-01", before=0, after=1).paths.iloc[:, 0].tolist() == [0.0, 4 / 3 - 1]
+    none = event_study(lead, "2024-07-01", before=0, after=1, align="previous")
+    assert none.paths.isna().all().all() and none.summary["count"].tolist() == [0.0, 0.0]
+    assert none.events[0] == pd.Timestamp("2024-07-01") and none.aligned.isna().all().all()
+    # kind="returns" aligns the same way: the event row is the first valid return on or after the date
+    r = pd.Series([0.01, 0.02, np.nan, 0.03, 0.04], index=idx[:5])
+    st_ = event_study(r, "2024-07-03", before=1, after=1, kind="returns")
+    assert st_.events[0] == pd.Timestamp("2024-07-04")
+    np.testing.assert_allclose(st_.paths.iloc[:, 0].to_numpy(), [1 / 1.03 - 1, 0.0, 0.04], rtol=1e-15)
+
+
+def test_dgs2_on_independence_day_2024_12(data_dir) -> None:
+    from capcycle import data
+    dgs2 = data.fred("DGS2", data_dir=data_dir)
+    assert np.isnan(dgs2.loc["2024-07-04"])
+    st_ = event_study(dgs2, "2024-07-04", before=5, after=5)
+    assert st_.events[0] == pd.Timestamp("2024-07-05")
+    # main: all NaN; now only offset -1, the holiday row itself, is NaN
+    assert st_.paths.iloc[:, 0].isna().tolist() == [False] * 4 + [True] + [False] * 6
+    valid = dgs2.dropna()
+    at = dgs2.index.get_loc(pd.Timestamp("2024-07-05"))
+    want = dgs2.iloc[at - 5 : at + 6] / valid.loc["2024-07-05"] - 1.0
+    np.testing.assert_allclose(st_.paths.iloc[:, 0].to_numpy(), want.to_numpy(), rtol=1e-15)
+
+
+def test_dataframe_columns_align_each_on_their_own_valid_rows_12() -> None:
+    idx = pd.bdate_range("2024-07-01", periods=8)
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0, 8.0],
+                          "b": [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0]}, index=idx)
+    events = ["2024-07-04", "2024-07-08"]
+    st_ = event_study(frame, events, before=1, after=1)
+    assert st_.aligned.loc["2024-07-04"].tolist() == [pd.Timestamp("2024-07-05"), pd.Timestamp("2024-07-04")]
+    # the columns disagree on the first event: it is labelled by its requested date
+    assert list(st_.events) == [pd.Timestamp("2024-07-04"), pd.Timestamp("2024-07-08")]
+    for name in frame.columns:  # each column as its own Series study
+        alone = event_study(frame[name], events, before=1, after=1)
+        np.testing.assert_array_equal(st_.paths[name].to_numpy(), alone.paths.to_numpy())
+        pd.testing.assert_frame_equal(st_.summary[name], alone.summary, check_names=False)
+    assert st_.paths["a"].loc[0:].notna().all().all()  # main: the 4 July path of "a" was all NaN
+
+
+def test_placebo_percentiles_are_fractions_like_figure3_12() -> None:
+    from capcycle.figures import first_cuts as cf
+    idx = pd.date_range("1995-01-31", periods=360, freq="ME")
+    rel = pd.Series(np.exp(np.random.default_rng(12).normal(0.0, 0.03, 360).cumsum()), index=idx, name="rel")
+    data = cf.figure3_data(rel, n_boot=0, n_placebo=200)
+    study = event_study(rel, cf.CYCLE_CUTS, before=12, after=12, unit="months", align="previous")
+    pl = study.placebo(n=200, seed=2024)
+    assert pl.at(12) == data.placebo and 0.0 <= data.placebo <= 1.0
+    assert pl.percentile.between(0.0, 1.0).all() and pl.at(0) == 1.0
+    assert f"at the {round(100 * pl.at(12))}" in pl.describe(12)
+
+
+def test_columns_aligned_apart_still_refuse_an_absurd_window_12() -> None:
+    idx = pd.bdate_range("2024-07-01", periods=4)
+    frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "b": [1.0, 2.0, 3.0, 4.0]}, index=idx)
+    for call in (lambda: event_study(frame, "2024-07-02", before=2**40, after=2**40).summary,
+                 lambda: event_study(frame["a"].iloc[1:], "2024-07-02", before=2**62, after=2**62,
+                                     align="previous").summary):
+        with pytest.raises(MemoryError, match="after:"):
+            call()
+
+
+def test_months_from_a_30_day_month_end_reach_the_next_month_end() -> None:
+    # Monthly data dated at month-ends: an event on 30 April must find 31 May at +1
+    # month, not 30 April again (the last row on or before 30 May), which silently
+    # repeated offset 0 and shifted every later offset by a month.
+    index = pd.date_range("2023-01-31", periods=24, freq="ME")
+    level = pd.Series(np.arange(1.0, 25.0), index=index)
+    study = event_study(level, ["2023-04-30", "2023-09-30"], before=3, after=3, unit="months")
+    for event in (pd.Timestamp("2023-04-30"), pd.Timestamp("2023-09-30")):
+        base = index.get_loc(event)
+        expected = [level.iloc[base + k] / level.iloc[base] - 1 for k in range(-3, 4)]
+        np.testing.assert_allclose(study.paths[event].to_numpy(), expected, rtol=0, atol=1e-15)

@@ -1,8 +1,8 @@
-"""Every notebook runs top to bottom against CAPCYCLE_DATA, cleanly, and is committed stripped."""
+"""Every notebook runs top to bottom, cleanly, with CAPCYCLE_DATA and on the snapshot
+alone, and is committed stripped."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -26,11 +26,22 @@ def test_committed_without_outputs(path: Path) -> None:
             assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs"
 
 
+@pytest.mark.parametrize("mode", ["data_folder", "snapshot"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs(
+    path: Path, mode: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each notebook runs as it stands with CAPCYCLE_DATA on the shared folder (ETF
+    prices), and on a fresh install: no data folder, an empty cache, offline, so every
+    file comes from the snapshot shipped in the package."""
     from nbclient import NotebookClient
 
-    monkeypatch.setenv("CAPCYCLE_DATA", str(data_dir))
+    if mode == "data_folder":
+        monkeypatch.setenv("CAPCYCLE_DATA", str(data_dir))
+    else:
+        monkeypatch.delenv("CAPCYCLE_DATA", raising=False)
+        monkeypatch.setenv("CAPCYCLE_OFFLINE", "1")  # the kernel is another process: no network there either
+    monkeypatch.setenv("CAPCYCLE_CACHE", str(tmp_path / "cache"))
     # jupyter_client warns about the platformdirs migration of its data paths; opt in
     # to the new behaviour instead of ignoring warnings wholesale
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
@@ -45,4 +56,9 @@ def test_notebook_runs(path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPat
                 pytest.fail(f"{path.name} wrote to stderr: {out.get('text', '')[:500]}")
     images = [o for c in book.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, f"{path.name} shows no figure"
-    assert os.environ["CAPCYCLE_DATA"] == str(data_dir)
+    printed = "".join(o.get("text", "") for c in book.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    if mode == "snapshot":
+        assert "none (CAPCYCLE_DATA not set)" in printed
+        assert "IWM.csv" not in printed and "IJR.csv" not in printed
+    else:
+        assert str(data_dir) in printed

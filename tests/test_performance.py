@@ -98,3 +98,75 @@ def test_real_iwm_vs_iwb(data_dir: Path) -> None:
     assert rp.name == "IWM/IWB" and rp.index[0] == pd.Timestamp("2000-05-26") and rp.iloc[0] == 1.0
     # 11 July 2024: the CPI-day rotation, small caps beat large caps by more than 3 %
     assert excess_returns(iwm, iwb)["2024-07-11"] > 0.03
+
+
+# ------------------------------------------------------- issue 12: polars, positions
+
+import datetime as _dt  # noqa: E402
+
+import polars as pl  # noqa: E402
+
+from capcycle.events import event_study  # noqa: E402
+
+
+def _two_calendars() -> tuple[pd.Series, pd.Series]:
+    rng = np.random.default_rng(12)
+    days = pd.bdate_range("2024-01-01", periods=60)
+    small = pd.Series(100 * np.exp(rng.normal(0, 0.01, 60).cumsum()), index=days, name="IWM").drop(days[[3, 17]])
+    large = pd.Series(100 * np.exp(rng.normal(0, 0.01, 60).cumsum()), index=days, name="IWB").drop(days[[5, 40]])
+    return small, large
+
+
+def _polars(s: pd.Series, dtype: pl.DataType) -> pl.DataFrame:
+    dates = pl.Series("day", s.index.as_unit("us").to_numpy()).cast(dtype)
+    return pl.DataFrame([dates, pl.Series(str(s.name), s.to_numpy())])
+
+
+@pytest.mark.parametrize("function", [relative_performance, excess_returns])
+@pytest.mark.parametrize("kind", ["level", "returns"])
+@pytest.mark.parametrize("dtype", [pl.Date(), pl.Datetime("us"), pl.Datetime("ns", "America/New_York")],
+                         ids=["Date", "Datetime-us", "Datetime-ns-tz"])
+def test_polars_in_polars_out_matches_pandas_12(function, kind: str, dtype: pl.DataType) -> None:
+    small, large = _two_calendars()
+    if kind == "returns":
+        small, large = small.pct_change().iloc[1:], large.pct_change().iloc[1:]
+    want = function(small, large, kind=kind)
+    got = function(_polars(small, dtype), _polars(large, dtype), kind=kind)
+    assert isinstance(got, pl.DataFrame)  # main: TypeError "must be one-dimensional"
+    assert got.columns == ["day", str(want.name)] and got.schema["day"] == dtype
+    np.testing.assert_array_equal(got[str(want.name)].to_numpy(), want.to_numpy())
+    # the same instants (polars gives UTC wall time to numpy; the inputs were UTC midnights)
+    back = pd.DatetimeIndex(got["day"].to_numpy())
+    pd.testing.assert_index_equal(back, pd.DatetimeIndex(want.index), check_names=False, exact=False)
+
+
+def test_polars_series_are_matched_by_position_12() -> None:
+    a, b = pl.Series("IWM", [100.0, 101.0, 103.0]), pl.Series("IWB", [50.0, 50.0, 51.0])
+    got = relative_performance(a, b)
+    assert isinstance(got, pl.Series) and got.name == "IWM/IWB"
+    np.testing.assert_array_equal(got.to_numpy(), relative_performance(a.to_numpy(), b.to_numpy()).to_numpy())
+    assert isinstance(excess_returns(a, b), pl.Series)
+
+
+def test_inputs_without_dates_must_have_the_same_length_12() -> None:
+    # main: cut silently to the first 3 values of each, pairing different days
+    with pytest.raises(ValueError, match="small, large: 4 and 3 values without dates"):
+        relative_performance(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="small, large: 3 and 2 values without dates"):
+        excess_returns(pl.Series([1.0, 2.0, 3.0]), pl.Series([1.0, 2.0]))
+
+
+def test_polars_refusals_name_polars_12() -> None:
+    small, large = _two_calendars()
+    frame = _polars(small, pl.Date())
+    with pytest.raises(TypeError, match="small, large: got polars DataFrame and pandas Series.*to_pandas"):
+        relative_performance(frame, large)
+    with pytest.raises(TypeError, match="small: a polars DataFrame must have one Date/Datetime column and one value"):
+        relative_performance(frame.with_columns(other=pl.lit(1.0)), _polars(large, pl.Date()))
+    with pytest.raises(TypeError, match="large: a polars DataFrame must have one Date/Datetime column"):
+        excess_returns(frame, _polars(large, pl.Date()).with_columns(pl.col("day").cast(pl.String)))
+    with pytest.raises(TypeError, match=r"series: got a polars DataFrame; .*\.to_pandas\(\)\.set_index"):
+        event_study(frame, [_dt.date(2024, 2, 1)], before=1, after=1)
+    # the events may be polars dates
+    by_polars = event_study(small, pl.Series([_dt.date(2024, 2, 1)]), before=1, after=1)
+    pd.testing.assert_frame_equal(by_polars.paths, event_study(small, "2024-02-01", before=1, after=1).paths)

@@ -103,7 +103,7 @@ def test_fig2_rows(inputs: cf.Inputs, data_dir: Path) -> None:
     excess = (rets["s"] - rets["l"]).loc["2024-07-01":"2024-08-26"]
     assert _close(got["excess_return_2024-07-11"], excess.loc["2024-07-11"])
     assert got["excess_return_2024-07-11"] > 0.04  # the note: small beat large by > 4 pp that day
-    assert got["max_excess_day"] == float(excess.idxmax().strftime("%Y%m%d"))
+    assert got["max_excess_day"] == excess.idxmax()  # a Timestamp; YYYYMMDD only in summary.csv
     assert _close(got["max_excess_return"], excess.max())
     june_end = both.loc[:"2024-06-30"].iloc[-1]
     july_end = both.loc[:"2024-07-31"].iloc[-1]

@@ -1,7 +1,7 @@
 """capcycle: small caps vs large caps through the Fed rate cycle.
 
 Exact, parallel Rust kernels (``capcycle.rolling``, ``capcycle.events``,
-``capcycle.valuation``) under a pandas-friendly API, real-data loaders
+``capcycle.valuation``, ``capcycle.quality``) under a pandas-friendly API, real-data loaders
 (``capcycle.data``) and the figures of the research (``capcycle.figures``).
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import os as _os
 
-from capcycle import data, events, fed, rolling, valuation
+from capcycle import data, events, fed, quality, rolling, valuation
 from capcycle._core import __version__, _after_fork_in_child
 
 # A child made by os.fork() (multiprocessing's "fork" start method, the default on
@@ -32,6 +32,7 @@ __all__ = [
     "excess_returns",
     "fed",
     "figures",
+    "quality",
     "relative_performance",
     "rolling",
     "valuation",

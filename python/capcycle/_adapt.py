@@ -94,15 +94,21 @@ def as_float_array(x: Any, name: str, *, max_ndim: int = 2) -> Adapted:
 def _adapt(x: Any, name: str) -> Adapted:
     if isinstance(x, pd.Series):
         _check_dtype(x.dtype, name)
-        values = x.to_numpy(dtype=np.float64, na_value=np.nan)
         index, series_name = x.index, x.name
-        return Adapted(values, index, lambda out: pd.Series(out, index=index, name=series_name, copy=False))
+        return Adapted(
+            x.to_numpy(dtype=np.float64, na_value=np.nan),
+            index,
+            lambda out: pd.Series(out, index=index, name=series_name, copy=False),
+        )
     if isinstance(x, pd.DataFrame):
         for column, dtype in x.dtypes.items():
             _check_dtype(dtype, f"{name}[{column!r}]")
-        values = x.to_numpy(dtype=np.float64, na_value=np.nan)
-        index, columns = x.index, x.columns
-        return Adapted(values, index, lambda out: pd.DataFrame(out, index=index, columns=columns, copy=False))
+        index, labels = x.index, x.columns
+        return Adapted(
+            x.to_numpy(dtype=np.float64, na_value=np.nan),
+            index,
+            lambda out: pd.DataFrame(out, index=index, columns=labels, copy=False),
+        )
     if _is_polars(x):
         import polars as pl
 
@@ -139,16 +145,46 @@ def check_int(value: Any, name: str, *, minimum: int) -> int:
     """An integer argument (numpy integers too, bool refused) of at least ``minimum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: must be an int, got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name}: must be >= {minimum}, got {value}")
-    return value
+    number = int(value)
+    if number < minimum:
+        raise ValueError(f"{name}: must be >= {minimum}, got {number}")
+    return number
+
+
+def check_time_order(index: pd.Index, name: str) -> None:
+    """Refuse a DatetimeIndex that is not strictly increasing: one rule, one message.
+
+    Every result that depends on time order (rolling windows, expanding and rolling
+    valuation windows, event windows) calls this, so an unsorted, duplicated or NaT
+    index is refused the same way everywhere instead of running on the wrong order.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        return
+    if index.hasnans:
+        raise ValueError(f"{name}: the DatetimeIndex contains NaT; drop those rows first")
+    if not index.is_monotonic_increasing:
+        raise ValueError(f"{name}: the DatetimeIndex must be sorted ascending (use .sort_index())")
+    if not index.is_unique:
+        repeated = index[index.duplicated()][0]
+        raise ValueError(
+            f"{name}: the DatetimeIndex has duplicate dates ({repeated}); time order is "
+            "ambiguous, so drop or aggregate them first"
+        )
 
 
 def nanoseconds(index: pd.DatetimeIndex, name: str) -> np.ndarray:
-    """The index as int64 nanoseconds (UTC for tz-aware), checked sorted and NaT-free."""
-    if index.hasnans:
-        raise ValueError(f"{name}: the DatetimeIndex contains NaT")
-    if not index.is_monotonic_increasing:
-        raise ValueError(f"{name}: the DatetimeIndex must be sorted ascending (use .sort_index())")
+    """The index as int64 nanoseconds (UTC for tz-aware), checked by :func:`check_time_order`."""
+    check_time_order(index, name)
     return np.ascontiguousarray(index.as_unit("ns").asi8, dtype=np.int64)
+
+
+def cap_count(count: int, length: int) -> int:
+    """A row count (window, min_periods, ddof) capped at what ``length`` rows can hold.
+
+    Any count above ``length`` acts as ``length + 1`` (no window can hold more
+    rows): capping keeps user values such as 2**62 or 10**30 inside the kernels'
+    int64 indexes without changing a result (a window of 2**62 rows once overflowed
+    them; min_periods or ddof above the data still leave every output NaN, as in
+    pandas).
+    """
+    return count if count <= length else length + 1

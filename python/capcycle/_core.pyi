@@ -5,6 +5,24 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = [
+    "__version__",
+    "rolling",
+    "rolling_pair",
+    "event_paths",
+    "event_source_rows",
+    "event_summary",
+    "EVENT_SUMMARY_STATS",
+    "_after_fork_in_child",
+    "valuation_zscore",
+    "valuation_center_scale_1d",
+    "valuation_percentile_rank",
+    "quality_rank",
+]
+
+# Registered with os.register_at_fork by capcycle/__init__.py: the child runs its
+# parallel kernels on a pool of its own (the parent's worker threads do not survive fork).
+def _after_fork_in_child() -> None: ...
 
 # --- rolling ---
 # x: 1-D, or 2-D with time along axis 0. `window` is a row count, or with `times`
@@ -92,3 +110,11 @@ def event_summary(
     per series and offset, straight from the values (no paths built)."""
 
 # --- end events ---------------------------------------------------------------------
+
+# --- quality (src/python/quality.rs; wrapped by capcycle.quality) -------------------
+
+# Average rank of each row of a 2-D x (one date per row, firms along it), NaN skipped;
+# pct=True divides by the row's count of non-NaN values. C-ordered output.
+def quality_rank(x: npt.NDArray[np.float64], *, pct: bool = True) -> npt.NDArray[np.float64]: ...
+
+# --- end quality --------------------------------------------------------------------

@@ -40,13 +40,16 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from capcycle import _core
-from capcycle._adapt import Adapted, _check_dtype, check_int, nanoseconds
+from capcycle._adapt import Adapted, _check_dtype, cap_count, nanoseconds
+
+if TYPE_CHECKING:  # pragma: no cover
+    from capcycle.events import Kind, Unit
 
 Kernel = Callable[..., np.ndarray]
 
@@ -339,38 +342,41 @@ def _pair_kernel(first: np.ndarray, second: np.ndarray, *, times: np.ndarray | N
 
 
 def _window(lazy: _Lazy, window: Any, min_periods: Any) -> tuple[int, int, np.ndarray | None]:
-    from capcycle.rolling import _window_args
+    from capcycle.rolling import _is_duration, _window_args
 
-    index = lazy.datetime_index() if isinstance(window, str) or lazy.times_given is not None else None
-    if lazy.times_given is not None and not isinstance(window, str):
+    duration = _is_duration(window)
+    index = lazy.datetime_index() if duration or lazy.times_given is not None else None
+    if lazy.times_given is not None and not duration:
         raise ValueError("times: only with a duration window such as '90D'")
-    if isinstance(window, str) and index is None:
+    if duration and index is None:
         raise ValueError(
             f"window: a duration window ({window!r}) needs dates: times= for a dask array, a "
             "DatetimeIndex for a dask DataFrame, a datetime coordinate along dim for a DataArray"
         )
-    return _window_args(window, min_periods, Adapted(np.empty(0), index, lambda out: out), lazy.name)
+    return _window_args(window, min_periods, index, lazy.rows, lazy.name)
 
 
-def rolling(stat: str, x: Any, window: Any, min_periods: Any, ddof: Any, q: float | None, axis: Any,
+def rolling(stat: str, x: Any, window: Any, min_periods: Any, ddof: int, q: float | None, axis: Any,
             *, dim: str | None, times: Any) -> Any:
-    """:func:`capcycle.rolling` on a lazy input (see the module docs)."""
+    """:func:`capcycle.rolling` on a lazy input (see the module docs); ``ddof`` and
+    ``q`` as checked by the caller."""
     lazy = _Lazy(x, "x", axis, dim, times)
     span, periods, stamps = _window(lazy, window, min_periods)
     kernel = functools.partial(_rolling_kernel, stat=stat, span=span, periods=periods,
-                               ddof=check_int(ddof, "ddof", minimum=0), q=0.5 if q is None else q)
+                               ddof=cap_count(ddof, lazy.rows), q=0.5 if q is None else q)
     return lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps))
 
 
 def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], window: Any, min_periods: Any,
-                 ddof: Any, *, dim: str | None, times: Any) -> Any:
+                 ddof: int, *, join: str, dim: str | None, times: Any) -> Any:
     """:func:`capcycle.rolling.cov`/``corr``/``beta`` on lazy inputs: two of one kind
-    (dask frames aligned on their index by dask's ``align``, arrays by position)."""
+    (dask frames aligned on their index by dask's ``align`` with ``join``, arrays by
+    position); ``ddof`` as checked by the caller."""
     if kind_of(first) == "frame" and kind_of(second) == "frame":
         if first.ndim == 2 and second.ndim == 2:
-            first, second = first.align(second, join="outer")
+            first, second = first.align(second, join=join)
         else:
-            first, second = first.align(second, join="outer", axis=0)
+            first, second = first.align(second, join=join, axis=0)
     lazy = _Lazy(first, names[0], 0, dim, times)
     other = _Lazy(second, names[1], 0, dim, None) if kind_of(second) is not None else None
     if other is None or other.kind != lazy.kind:
@@ -392,7 +398,7 @@ def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], win
             partner = partner.rechunk({axis: -1 for axis in range(1, partner.ndim)})
     span, periods, stamps = _window(lazy, window, min_periods)
     kernel = functools.partial(_pair_kernel, stat=stat, span=span, periods=periods,
-                               ddof=check_int(ddof, "ddof", minimum=0))
+                               ddof=cap_count(ddof, lazy.rows))
     return lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps, [partner]))
 
 
@@ -414,13 +420,22 @@ def _valuation_kernel(values: np.ndarray, *, times: np.ndarray | None, first_row
     return np.column_stack([middle, spread])
 
 
+def _valuation_args(lazy: _Lazy, window: Any, min_periods: Any, options: dict[str, Any]) -> tuple[str, int, Any]:
+    """(kind, rows, min_periods) as :mod:`capcycle.valuation` checks them; ``ddof``
+    in ``options`` checked too."""
+    from capcycle.valuation import _ddof, _span
+
+    shape = Adapted(np.empty((lazy.rows, 0)), None, lambda out: out)  # the length is what counts
+    if "ddof" in options:
+        options["ddof"] = _ddof(options["ddof"], options["scale"], shape)
+    return _span(window, min_periods, shape)
+
+
 def valuation(statistic: str, x: Any, window: Any, min_periods: Any, *, dim: str | None, rechunk: bool,
               **options: Any) -> Any:
     """:mod:`capcycle.valuation`'s zscore/percentile_rank on a lazy input."""
-    from capcycle.valuation import _span
-
     lazy = _Lazy(x, "x", 0, dim, None)
-    kind, rows, periods = _span(window, min_periods)
+    kind, rows, periods = _valuation_args(lazy, window, min_periods, options)
     kernel = functools.partial(_valuation_kernel, statistic=statistic, kind=kind, rows=rows,
                                options={"min_periods": periods, **options})
     overlap = rows - 1 if kind == "rolling" else None
@@ -431,12 +446,10 @@ def bands(x: Any, levels: Sequence[float], window: Any, min_periods: Any, *, dim
           **options: Any) -> Any:
     """:func:`capcycle.valuation.bands` on a lazy 1-D input: a dask DataFrame for dask
     input, an xarray Dataset for a DataArray."""
-    from capcycle.valuation import _span
-
     lazy = _Lazy(x, "x", 0, dim, None)
     if lazy.data.ndim != 1:
         raise ValueError(f"x: expected a 1-D series, got {lazy.data.ndim}-D (call bands per column)")
-    kind, rows, periods = _span(window, min_periods)
+    kind, rows, periods = _valuation_args(lazy, window, min_periods, options)
     kernel = functools.partial(_valuation_kernel, statistic="bands", kind=kind, rows=rows,
                                options={"min_periods": periods, **options})
     lazy.data = _stack([lazy.data, lazy.data])  # two columns in: centre and scale out
@@ -444,9 +457,10 @@ def bands(x: Any, levels: Sequence[float], window: Any, min_periods: Any, *, dim
     lines = _run(lazy, kernel, overlap, rechunk=rechunk, what=f"window={window!r}")
     value, middle, spread = lazy.data[:, 0], lines[:, 0], lines[:, 1]
     columns = {"value": value, "center": middle}
+    unit = "sd" if options["scale"] == "std" else "mad"  # as valuation.bands names them
     for level in levels:
-        columns[f"+{level:g}sd"] = middle + level * spread
-        columns[f"-{level:g}sd"] = middle - level * spread
+        columns[f"+{level:g}{unit}"] = middle + level * spread
+        columns[f"-{level:g}{unit}"] = middle - level * spread
     if lazy.kind == "xarray":
         import xarray as xr
 
@@ -487,18 +501,29 @@ class _ColumnsOnDemand:
         return np.asarray(self.array[key].compute(), dtype=np.float64, order="F")
 
 
-def _event_block(values: np.ndarray, days: np.ndarray, *, first_row: int, event_rows: np.ndarray,
-                 before: int, after: int, unit: str, kind: str) -> tuple[np.ndarray, ...]:
-    """The paths of some events from one overlapped block, and their partial summary:
-    (paths (offsets, series, events), count, mean, M2 per offset and series)."""
+class _Presence:
+    """Where each series has a value, read as ``events._align`` reads values (NaN
+    where missing): the bits of the mask, not the data."""
+
+    def __init__(self, valid: np.ndarray) -> None:
+        self.valid = valid
+        self.shape = valid.shape
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.where(self.valid[key], 0.0, np.nan)
+
+
+def _event_block(values: np.ndarray, days: np.ndarray, *, rows: np.ndarray, before: int, after: int,
+                 unit: Unit, kind: Kind) -> tuple[np.ndarray, ...]:
+    """One overlapped block's paths of the (event, series) pairs it owns (``rows``:
+    events x series, block-local rows, -1 elsewhere: NaN paths), and their partial
+    summary: (paths (offsets, series, events), count, mean, M2 per offset and series)."""
+    from capcycle.events import _paths_array
+
     _pin_worker_threads()
-    n_off, n_series = before + after + 1, values.shape[1]
-    if len(event_rows):
-        flat = _core.event_paths(days.reshape(-1), np.asfortranarray(values), event_rows - first_row,
-                                 before, after, unit, kind)
-    else:
-        flat = np.empty((n_off, 0))
-    cube = flat.reshape(n_off, n_series, len(event_rows))  # column s * events + e
+    n_off, (n_events, n_series) = before + after + 1, rows.shape
+    flat = _paths_array(days.reshape(-1), np.asfortranarray(values), rows, before, after, unit, kind)
+    cube = flat.reshape(n_off, n_series, n_events)  # column s * events + e
     valid = ~np.isnan(cube)
     count = valid.sum(axis=2).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):  # +-inf paths, empty offsets
@@ -528,15 +553,17 @@ def pooled_moments(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -
     return count, mean, m2
 
 
-def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: str, kind: str, align: str) -> Any:
+def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: Any, kind: Any, align: Any,
+                outside: Any) -> Any:
     """:func:`capcycle.events.event_study` on a dask Series/DataFrame (see there).
 
-    The index is read once (to align the events); the values stay in dask. Each
-    block of rows, overlapped by as many rows as an event's window reaches, builds
-    the paths of the events whose row it holds (``map_blocks`` over the overlapped
-    blocks, ``EVENT_SERIES_PER_TASK`` series per task); the summary pools the blocks:
-    mean and std from each block's count, mean and M2 (:func:`pooled_moments`), and
-    median, min, max and count from the paths regrouped by offset.
+    The index and where each series has a value (a boolean mask, to align the events
+    per series) are read once; the values stay in dask. Each block of rows,
+    overlapped by as many rows as an event's window reaches, builds the paths of the
+    (event, series) pairs whose row it holds (one task per block and chunk of
+    ``EVENT_SERIES_PER_TASK`` series); the summary pools the blocks: mean and std from
+    each block's count, mean and M2 (:func:`pooled_moments`), median, min, max and
+    count from the paths regrouped by offset.
     """
     import dask
     import dask.array as da
@@ -548,22 +575,30 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: str,
     unit = ev._choice("unit", unit, ev._UNITS)
     kind = ev._choice("kind", kind, ev._KINDS)
     align = ev._choice("align", align, ev._ALIGNS)
+    outside = ev._choice("outside", outside, ev._OUTSIDE)
     index = series.index.compute()
-    sample = series._meta_nonempty
-    ev._prepare_series(sample.iloc[:1].set_axis(index[:1]))  # dtypes, named as for pandas input
+    ev._prepare_series(series._meta_nonempty.iloc[:1].set_axis(index[:1]))  # dtypes, named as for pandas input
     _, days, _, _ = ev._prepare_series(pd.Series(np.zeros(len(index)), index=index))  # the index's checks
-    names = list(series.columns) if series.ndim == 2 else [series.name]
-    requested = ev._parse_events(events, index)
-    rows = ev._align(requested, ev._naive(index), days, align)
-    offsets = np.array([-before, after], dtype=np.int64)
-    reach = _core.event_source_rows(days, rows, offsets, unit)
-    reach = np.where(reach < 0, np.array([[0], [len(index) - 1]]), reach)
-    # One row beyond each end, so a calendar offset sees the date after its target.
-    before_rows = int(np.max(rows - reach[0])) + 1
-    after_rows = int(np.max(reach[1] - rows)) + 1
+    is_frame = series.ndim == 2
+    names = list(series.columns) if is_frame else [series.name]
     values = series.to_dask_array(lengths=True).astype(np.float64)
     if values.ndim == 1:
         values = values[:, None]
+    naive = ev._naive(index)
+    requested = ev._parse_events(events, index)
+    inside = ev._outside(requested, naive, days, outside)
+    dropped, requested = requested[~inside], requested[inside]
+    presence = _Presence((~da.isnan(values)).compute())
+    rows = ev._align(requested, naive, days, presence, names, is_frame, align)  # type: ignore[arg-type]
+    n_off, n_events = before + after + 1, len(requested)
+    used = np.unique(rows[rows >= 0])
+    before_rows = after_rows = 0
+    if len(used):
+        reach = _core.event_source_rows(days, used, np.array([-before, after], dtype=np.int64), unit)
+        reach = np.where(reach < 0, np.array([[0], [len(index) - 1]]), reach)
+        # One row beyond each end, so a calendar offset sees the date after its target.
+        before_rows = int(np.max(used - reach[0])) + 1
+        after_rows = int(np.max(reach[1] - used)) + 1
     chunks = merged_chunks(values.chunks[0], max(before_rows, after_rows))
     # Smaller only for one block, which has no neighbour.
     before_rows, after_rows = min(before_rows, min(chunks)), min(after_rows, min(chunks))
@@ -573,29 +608,38 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: str,
     wide = da.overlap.overlap(values, depth=depth, boundary="none")
     wide_days = da.overlap.overlap(day_array, depth=depth, boundary="none")
     bounds = np.concatenate([[0], np.cumsum(chunks)])
-    owner = np.searchsorted(bounds, rows, side="right") - 1  # the block whose core holds each event
+    owner = np.where(rows >= 0, np.searchsorted(bounds, rows, side="right") - 1, -1)  # block of each pair
+    column_bounds = np.concatenate([[0], np.cumsum(values.chunks[1])])
     blocks, day_blocks = wide.to_delayed(), wide_days.to_delayed()
     task = dask.delayed(_event_block, pure=True, nout=4)
-    groups = [np.flatnonzero(owner == i) for i in range(len(chunks))]
-    parts = [
-        [task(blocks[i, j], day_blocks[i, 0], first_row=int(bounds[i]) - (before_rows if i else 0),
-              event_rows=rows[groups[i]], before=before, after=after, unit=unit, kind=kind)
-         for i in range(len(chunks)) if len(groups[i])]
-        for j in range(blocks.shape[1])
-    ]
-    (computed,) = dask.compute(parts)
-    given_order = np.argsort(np.concatenate(groups), kind="stable")  # blocks hold events block by block
-    n_off = before + after + 1
+    parts = []
+    for j in range(blocks.shape[1]):
+        columns = slice(int(column_bounds[j]), int(column_bounds[j + 1]))
+        mine = [i for i in range(len(chunks)) if (owner[:, columns] == i).any()]
+        parts.append([
+            (i, task(blocks[i, j], day_blocks[i, 0], before=before, after=after, unit=unit, kind=kind,
+                     rows=np.where(owner[:, columns] == i,
+                                   rows[:, columns] - (int(bounds[i]) - (before_rows if i else 0)), -1)))
+            for i in mine
+        ])
+    (computed,) = dask.compute([[part for _, part in chunk] for chunk in parts])
     cubes, stats = [], []
-    for column_chunk in computed:
-        cube = np.concatenate([part[0] for part in column_chunk], axis=2)[:, :, given_order]
-        count, mean, m2 = pooled_moments([part[1:] for part in column_chunk])
+    for j, chunk in enumerate(computed):
+        columns = slice(int(column_bounds[j]), int(column_bounds[j + 1]))
+        cube = np.full((n_off, columns.stop - columns.start, n_events), np.nan)
+        for (i, _), part in zip(parts[j], chunk, strict=True):
+            owned = (owner[:, columns] == i).T[None, :, :]  # (1, series, events)
+            cube = np.where(owned, part[0], cube)
+        if chunk:
+            count, mean, m2 = pooled_moments([part[1:] for part in chunk])
+        else:  # no event in these series
+            count = mean = m2 = np.zeros((n_off, cube.shape[1]))
         with np.errstate(invalid="ignore", divide="ignore"):
             std = np.where(count > 1, np.sqrt(m2 / (count - 1)), np.nan)
         has = count > 0
         with np.errstate(invalid="ignore"):
-            low = np.where(has, np.fmin.reduce(cube, axis=2), np.nan)
-            high = np.where(has, np.fmax.reduce(cube, axis=2), np.nan)
+            low = np.where(has, np.fmin.reduce(cube, axis=2, initial=np.inf), np.nan)
+            high = np.where(has, np.fmax.reduce(cube, axis=2, initial=-np.inf), np.nan)
         median = np.stack([ev._nanquantile(cube[:, s, :].T, 0.5) for s in range(cube.shape[1])], axis=1)
         by_stat = {"mean": np.where(has, mean, np.nan), "median": median, "min": low, "max": high, "std": std,
                    "count": count}
@@ -603,19 +647,10 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: str,
         stats.append(np.stack([by_stat[name] for name in ev._STATS], axis=2))  # (offsets, series, stats)
     cube = np.concatenate(cubes, axis=1)
     table = np.concatenate(stats, axis=1).reshape(n_off, -1)
-    is_frame = series.ndim == 2
-    offset_index = pd.RangeIndex(-before, after + 1, name="offset")
-    if is_frame:
-        stat_cols: pd.Index = pd.MultiIndex.from_product([names, list(ev._STATS)], names=["series", "stat"])
-    else:
-        stat_cols = pd.Index(list(ev._STATS), name="stat")
-    study = ev.EventStudy(
-        summary=pd.DataFrame(table, index=offset_index, columns=stat_cols), events=pd.DatetimeIndex(index[rows], name="event"),
-        requested=requested, rows=rows, days=days, names=names,
-        values=_ColumnsOnDemand(values),  # type: ignore[arg-type]  # sliced per series by .placebo()
-        is_frame=is_frame, before=before, after=after, unit=unit, kind=kind, align=align, index=index,
-    )
-    raw = cube.reshape(n_off, -1)  # column s * events + e, as the in-memory paths
-    columns = pd.MultiIndex.from_product([names, study.events], names=["series", "event"]) if is_frame else study.events
-    study._paths = pd.DataFrame(raw, index=offset_index, columns=columns)
+    study = ev._study(table, index, requested, dropped, rows, days,
+                      _ColumnsOnDemand(values),  # type: ignore[arg-type]  # read per series by .placebo()
+                      names, is_frame, before, after, unit, kind, align)
+    columns_index = (pd.MultiIndex.from_product([names, study.events], names=["series", "event"]) if is_frame
+                     else study.events)
+    study._paths = pd.DataFrame(cube.reshape(n_off, -1), index=study.offsets, columns=columns_index)
     return study

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import pandas as pd
+from capcycle._dates import to_timestamp
 
 __all__ = ["RELEASES", "releases"]
 
@@ -67,7 +68,7 @@ def releases(start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | 
     frame = _table()
     keep = pd.Series(True, index=frame.index)
     if start is not None:
-        keep &= frame["date"] >= pd.Timestamp(start)
+        keep &= frame["date"] >= to_timestamp(start, "start")
     if end is not None:
-        keep &= frame["date"] <= pd.Timestamp(end)
+        keep &= frame["date"] <= to_timestamp(end, "end")
     return frame[keep].reset_index(drop=True)

@@ -11,6 +11,12 @@ mean is against the same windows around random dates of the sample.
 
 Definitions (see also ``src/kernels/events.rs``):
 
+- Alignment: an event moves to the first row on or after its date whose value is not
+  NaN (``align="next"``) or the last on or before it (``"previous"``), each column
+  of a DataFrame on its own rows (``EventStudy.aligned``). Events before the first or
+  after the last date of the series raise, or are dropped with a warning
+  (``outside="drop"``, ``EventStudy.dropped``). Dates follow ``capcycle._dates``
+  (ISO strings, Timestamps, dates; ``"03/07/2019"`` is refused as ambiguous).
 - ``unit="trading_days"``: offset k is k rows from the event row;
   ``"days"``/``"months"``: offset k is the last row on or before the aligned event
   date plus k calendar days/months (the day of month clamped to the month's end:
@@ -27,16 +33,17 @@ Definitions (see also ``src/kernels/events.rs``):
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import numbers
+import warnings
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from capcycle import _core, _lazy
+from capcycle._dates import DateLike, to_timestamps
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -46,10 +53,12 @@ __all__ = ["EventStudy", "Placebo", "event_study"]
 Unit = Literal["trading_days", "days", "months"]
 Kind = Literal["level", "returns"]
 Align = Literal["next", "previous"]
+Outside = Literal["raise", "drop"]
 
 _UNITS = ("trading_days", "days", "months")
 _KINDS = ("level", "returns")
 _ALIGNS = ("next", "previous")
+_OUTSIDE = ("raise", "drop")
 _STATS: tuple[str, ...] = tuple(_core.EVENT_SUMMARY_STATS)
 # Resampling works on blocks of at most this many cells (offsets x draws x events).
 _BLOCK_CELLS = 1 << 21
@@ -67,10 +76,10 @@ def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
 def _count(name: str, value: Any, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name}: must be at least {minimum}, got {value}")
-    return value
+    number = int(value)
+    if number < minimum:
+        raise ValueError(f"{name}: must be at least {minimum}, got {number}")
+    return number
 
 
 def _day_numbers(index: pd.DatetimeIndex) -> np.ndarray:
@@ -89,6 +98,11 @@ def _prepare_series(series: Any) -> tuple[np.ndarray, np.ndarray, list[Any], boo
         frame, is_frame = series.to_frame(), False
     elif isinstance(series, pd.DataFrame):
         frame, is_frame = series, True
+    elif type(series).__module__.split(".")[0] == "polars":
+        raise TypeError(
+            f"series: got a polars {type(series).__name__}; event_study works on pandas: pass "
+            "df.to_pandas().set_index('<date column>') (the study's tables are pandas, indexed by offset)"
+        )
     else:
         raise TypeError(
             "series: must be a pandas Series or DataFrame with a DatetimeIndex, "
@@ -126,63 +140,119 @@ def _prepare_series(series: Any) -> tuple[np.ndarray, np.ndarray, list[Any], boo
 
 
 def _parse_events(events: Any, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """Event dates as a naive DatetimeIndex floored to the day, in the caller's order."""
-    if isinstance(events, (str, _dt.date, np.datetime64, pd.Timestamp)):
-        events = [events]
-    if isinstance(events, (pd.Series, pd.Index)):
-        raw: Any = events
-    elif isinstance(events, np.ndarray):
-        raw = events.ravel()
-    elif isinstance(events, Iterable):
-        raw = list(events)
-    else:
-        raise TypeError(f"events: must be dates (strings, Timestamps, or a list/Index/Series of them), got {type(events).__name__}")
-    arr = np.asarray(raw, dtype=object) if not isinstance(raw, (pd.Series, pd.Index)) else raw
-    if len(arr) == 0:
-        raise ValueError("events: no events; pass at least one date")
-    dtype = getattr(arr, "dtype", None)
-    if (dtype is not None and (np.issubdtype(dtype, np.number) or dtype == bool)) or any(
-        isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, np.datetime64) for v in np.asarray(arr, dtype=object)
-    ):
-        raise TypeError("events: got numbers; pass dates (strings such as '2019-07-31' or Timestamps)")
-    try:
-        if all(isinstance(v, str) for v in np.asarray(arr, dtype=object)):
-            parsed = pd.to_datetime(pd.Index(arr, dtype=object), format="mixed")
-        else:
-            parsed = pd.to_datetime(pd.Index(arr))
-    except (ValueError, TypeError, OverflowError) as err:
-        raise ValueError(f"events: could not parse the dates ({err})") from None
-    parsed = pd.DatetimeIndex(parsed)
-    if parsed.hasnans:
-        raise ValueError("events: contains a missing date (NaT)")
+    """Event dates (capcycle._dates rules) as a naive DatetimeIndex, in the caller's order."""
+    parsed = to_timestamps(events, "events")
     if parsed.tz is not None:
         parsed = parsed.tz_convert(index.tz).tz_localize(None) if index.tz is not None else parsed.tz_localize(None)
     return parsed
 
 
-def _align(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray, align: str) -> np.ndarray:
+def _outside(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray, outside: str) -> np.ndarray:
+    """Mask of the events inside the series' first..last date; raise or warn for the others."""
     ev_days = _day_numbers(events)
-    outside = (ev_days < days[0]) | (ev_days > days[-1])
-    if outside.any():
-        bad = ", ".join(d.strftime("%Y-%m-%d") for d in events[outside][:5])
+    out = (ev_days < days[0]) | (ev_days > days[-1])
+    inside: np.ndarray = ~out
+    if not out.any():
+        return inside
+    listed = ", ".join(d.strftime("%Y-%m-%d") for d in events[out][:10]) + (", ..." if out.sum() > 10 else "")
+    span = f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}"
+    if outside == "raise":
         raise ValueError(
-            f"events: {bad} outside the data ({index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}); "
-            "drop them or extend the series"
+            f"events: {listed} outside the data ({span}); pass outside='drop' to drop them, "
+            "or extend the series"
         )
-    if align == "next":
-        rows = np.searchsorted(days, ev_days, side="left")
-    else:
-        rows = np.searchsorted(days, ev_days, side="right") - 1
-    rows = rows.astype(np.int64)
-    _, first, counts = np.unique(rows, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        row = rows[first[counts > 1][0]]
-        which = [events[i].strftime("%Y-%m-%d") for i in np.flatnonzero(rows == row)]
-        raise ValueError(
-            f"events: {' and '.join(which)} all align to {index[row]:%Y-%m-%d} (align={align!r}); "
-            "drop the duplicates"
-        )
+    if out.all():
+        raise ValueError(f"events: every event ({listed}) is outside the data ({span}); nothing to study")
+    warnings.warn(f"event_study: dropped {out.sum()} event(s) outside the data ({span}): {listed}",
+                  UserWarning, stacklevel=3)
+    return inside
+
+
+def _align(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray, values: np.ndarray,
+           names: list[Any], is_frame: bool, align: str) -> np.ndarray:
+    """Row of each (event, series): the first valid (non-NaN) row of that series on or
+    after the event day (``"next"``) or the last on or before it; -1 where there is none."""
+    ev_days = _day_numbers(events)
+    rows = np.full((len(events), values.shape[1]), -1, dtype=np.int64)
+    for s in range(values.shape[1]):
+        valid = np.flatnonzero(~np.isnan(values[:, s]))
+        vdays = days[valid]
+        if align == "next":
+            at = np.searchsorted(vdays, ev_days, side="left")
+            found = at < len(valid)
+        else:
+            at = np.searchsorted(vdays, ev_days, side="right") - 1
+            found = at >= 0
+        rows[found, s] = valid[at[found]]
+        taken = rows[found, s]
+        uniq, counts = np.unique(taken, return_counts=True)
+        if (counts > 1).any():
+            row = uniq[counts > 1][0]
+            which = [events[int(i)].strftime("%Y-%m-%d") for i in np.flatnonzero(rows[:, s] == row)]
+            label = f" in series[{names[s]!r}]" if is_frame else ""
+            raise ValueError(
+                f"events: {' and '.join(which)} all align to {index[int(row)]:%Y-%m-%d}{label} (align={align!r}); "
+                "drop the duplicates"
+            )
     return rows
+
+
+def _alignment_groups(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(series positions, their event rows) per distinct alignment: usually one group,
+    all series; a series whose NaN differ at an event forms a group of its own."""
+    patterns, inverse = np.unique(rows.T, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    return [(np.flatnonzero(inverse == g), patterns[g]) for g in range(len(patterns))]
+
+
+def _columns_of(values: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    return values if len(cols) == values.shape[1] else np.asfortranarray(values[:, cols])
+
+
+def _nan_block(n_offsets: int, n_columns: int) -> np.ndarray:
+    """A NaN array for the assembled output, as the kernels say when it is too large."""
+    try:
+        return np.full((n_offsets, n_columns), np.nan)
+    except (ValueError, MemoryError):
+        raise MemoryError(f"after: {n_offsets} offsets x {n_columns} columns do not fit in memory") from None
+
+
+def _summary_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, before: int, after: int,
+                   unit: str, kind: str) -> np.ndarray:
+    """``_core.event_summary`` with one event row per (event, series): the statistics
+    skip NaN, so a (series, event) without a row (-1, its path all NaN) is left out."""
+    groups = _alignment_groups(rows)
+    if len(groups) == 1 and (groups[0][1] >= 0).all():  # the usual case: one call, no copy
+        return cast(np.ndarray, _core.event_summary(days, values, groups[0][1], before, after, unit, kind))
+    n_stats = len(_STATS)
+    out = _nan_block(before + after + 1, values.shape[1] * n_stats)
+    for cols, pattern in groups:
+        target = (cols[:, None] * n_stats + np.arange(n_stats)[None, :]).ravel()
+        have = pattern >= 0
+        if have.any():
+            out[:, target] = _core.event_summary(days, _columns_of(values, cols), pattern[have], before, after,
+                                                 unit, kind)
+        else:  # no event in these series: every statistic NaN, count 0
+            out[:, (cols * n_stats + _STATS.index("count"))] = 0.0
+    return out
+
+
+def _paths_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, before: int, after: int,
+                 unit: str, kind: str) -> np.ndarray:
+    """``_core.event_paths`` (offsets, series * events) with one event row per (event,
+    series); NaN paths where a series has no row (-1)."""
+    groups = _alignment_groups(rows)
+    if len(groups) == 1 and (groups[0][1] >= 0).all():
+        return cast(np.ndarray, _core.event_paths(days, values, groups[0][1], before, after, unit, kind))
+    m = rows.shape[0]
+    out = _nan_block(before + after + 1, values.shape[1] * m)
+    for cols, pattern in groups:
+        have = np.flatnonzero(pattern >= 0)
+        if len(have):
+            target = (cols[:, None] * m + have[None, :]).ravel()
+            out[:, target] = _core.event_paths(days, _columns_of(values, cols), pattern[have], before, after,
+                                               unit, kind)
+    return out
 
 
 # ---------------------------------------------------------------- numpy helpers
@@ -244,8 +314,10 @@ class Placebo:
     Returned by :meth:`EventStudy.placebo`. Each of ``n`` draws picks as many random
     dates as the study has events (rows of the sample, with replacement) and takes
     the mean of their paths, exactly as the study does for the real events; the
-    ``percentile`` of an offset is the share (in %) of draws whose mean is at or
-    below the real mean there.
+    ``percentile`` of an offset is the share of draws whose mean is at or below the
+    real mean there, a fraction in [0, 1] (0.72, written "72nd percentile" by
+    :meth:`describe`), like ``valuation.percentile_rank`` and pandas'
+    ``rank(pct=True)``.
 
     Attributes
     ----------
@@ -256,7 +328,8 @@ class Placebo:
         The real mean path (index = offsets; one column per series for a DataFrame
         study).
     percentile : Series or DataFrame
-        Percentile of the real mean among the draws, per offset (and series).
+        Share of the draws at or below the real mean, in [0, 1], per offset (and
+        series); NaN where the real mean or every draw is NaN.
     draws : DataFrame
         The random dates of each draw (``n`` x events).
     """
@@ -276,7 +349,18 @@ class Placebo:
         return len(self.means)
 
     def at(self, offset: int) -> float | pd.Series:
-        """The percentile of the real mean at ``offset`` (a float, or one per series)."""
+        """The percentile of the real mean at ``offset``, a fraction in [0, 1] (a
+        float, or a Series with one per series for a DataFrame study).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from capcycle.events import event_study
+        >>> x = pd.Series(np.arange(1.0, 301.0), index=pd.bdate_range("2020-01-01", periods=300))
+        >>> pl = event_study(x, ["2020-03-02"], before=0, after=20).placebo(n=200, seed=0)
+        >>> pl.at(20)  # a straight line gains less from later dates: 84 % of random draws do no better
+        0.84
+        """
         if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset not in self.percentile.index:
             raise ValueError(
                 f"offset: must be one of the study's offsets "
@@ -287,15 +371,25 @@ class Placebo:
 
     def describe(self, offset: int) -> str:
         """A sentence for a figure caption, e.g. "the mean at +12 months after the 3
-        events is at the 91st percentile of 10,000 placebo means of 3 random dates"."""
+        events is at the 91st percentile of 10,000 placebo means of 3 random dates"
+        (the fraction :meth:`at` gives, in percent, rounded).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from capcycle.events import event_study
+        >>> x = pd.Series(np.arange(1.0, 301.0), index=pd.bdate_range("2020-01-01", periods=300))
+        >>> event_study(x, ["2020-03-02"], before=0, after=20).placebo(n=200, seed=0).describe(20)
+        'the mean at +20 trading days after the 1 event is at the 84th percentile of 200 placebo means of 1 random date'
+        """
         pct = self.at(offset)
         m = self.draws.shape[1]
         unit = self.unit.replace("_", " ")
         tail = f"of {self.n:,} placebo means of {m} random date{'s' if m > 1 else ''}"
 
         def one(p: float, label: str) -> str:
-            where = "undefined (no value)" if np.isnan(p) else f"at the {_ordinal(round(p))} percentile"
-            return f"{label}the mean at {offset:+d} {unit} after the {m} events is {where} {tail}"
+            where = "undefined (no value)" if np.isnan(p) else f"at the {_ordinal(round(100.0 * p))} percentile"
+            return f"{label}the mean at {offset:+d} {unit} after the {m} event{'s' if m > 1 else ''} is {where} {tail}"
 
         if isinstance(pct, pd.Series):
             return "\n".join(one(float(p), f"{name}: ") for name, p in pct.items())
@@ -323,22 +417,37 @@ class EventStudy:
         Index = offsets; columns ``mean, median, min, max, std, count`` (NaN
         skipped, ``std`` with ddof=1), or (series, stat) for a DataFrame input.
     events : DatetimeIndex
-        The aligned event dates (rows of the series).
+        One label per event, used by ``paths`` and ``intervals``: the date of the
+        row the event aligned to (the first valid row on or after it for
+        ``align="next"``). When the columns of a DataFrame align one event to
+        different rows (their NaN differ there), or a series has no valid row in
+        that direction (its path is then NaN), the label is the requested date;
+        ``aligned`` has each series' row.
+    aligned : DataFrame
+        The date each series aligned each event to (index = requested dates,
+        columns = series; NaT where a series has no valid row in the ``align``
+        direction).
     requested : DatetimeIndex
-        The event dates as given.
+        The event dates as given (less any dropped).
+    dropped : DatetimeIndex
+        The event dates dropped by ``outside="drop"`` (empty otherwise).
     before, after, unit, kind, align
         The study's parameters.
     """
 
-    def __init__(self, *, summary: pd.DataFrame, events: pd.DatetimeIndex,
-                 requested: pd.DatetimeIndex, rows: np.ndarray, days: np.ndarray, values: np.ndarray,
-                 names: list[Any], is_frame: bool, before: int, after: int, unit: str, kind: str,
-                 align: str, index: pd.DatetimeIndex) -> None:
+    def __init__(self, *, summary: pd.DataFrame, events: pd.DatetimeIndex, aligned: pd.DataFrame,
+                 requested: pd.DatetimeIndex, dropped: pd.DatetimeIndex, rows: np.ndarray, days: np.ndarray,
+                 values: np.ndarray, names: list[Any], is_frame: bool, before: int, after: int, unit: Unit,
+                 kind: Kind, align: Align, index: pd.DatetimeIndex) -> None:
         self.summary = summary
         self.events = events
+        self.aligned = aligned
         self.requested = requested
+        self.dropped = dropped
         self.before, self.after = before, after
-        self.unit, self.kind, self.align = unit, kind, align
+        self.unit: Unit = unit
+        self.kind: Kind = kind
+        self.align: Align = align
         self._rows, self._days, self._values = rows, days, values
         self._names, self._is_frame = names, is_frame
         self._dates = index  # the series' dates, for the placebo's draws
@@ -347,8 +456,9 @@ class EventStudy:
     # ------------------------------------------------------------------ helpers
 
     @property
-    def offsets(self) -> pd.Index:
-        return self.summary.index
+    def offsets(self) -> pd.RangeIndex:
+        """The offsets ``-before..after`` (named ``offset``)."""
+        return pd.RangeIndex(-self.before, self.after + 1, name="offset")
 
     @property
     def paths(self) -> pd.DataFrame:
@@ -358,8 +468,7 @@ class EventStudy:
         series it is by far the largest part of a study (offsets x series x events).
         """
         if self._paths is None:
-            raw = _core.event_paths(self._days, self._values, self._rows, self.before, self.after,
-                                    self.unit, self.kind)
+            raw = _paths_array(self._days, self._values, self._rows, self.before, self.after, self.unit, self.kind)
             if self._is_frame:
                 columns: pd.Index = pd.MultiIndex.from_product([self._names, self.events],
                                                                names=["series", "event"])
@@ -374,10 +483,12 @@ class EventStudy:
         m = len(self.events)
         return [arr[:, s * m : (s + 1) * m] for s in range(len(self._names))]
 
-    def _columns(self, inner: Sequence[Any], name: str) -> pd.Index:
+    def _columns(self, inner: Iterable[Any], name: str) -> pd.Index:
         if self._is_frame:
-            return pd.MultiIndex.from_product([self._names, list(inner)], names=["series", name])
-        return pd.Index(list(inner), name=name)
+            columns: pd.Index = pd.MultiIndex.from_product([self._names, list(inner)], names=["series", name])
+            return columns
+        flat: pd.Index = pd.Index(list(inner), name=name)
+        return flat
 
     # ------------------------------------------------------------------ API
 
@@ -410,11 +521,12 @@ class EventStudy:
         2024-01-03 00:00:00    2.0   1.0
         mean                   2.0   1.0
         """
-        if (isinstance(pairs, tuple) and len(pairs) == 2
-                and all(isinstance(v, numbers.Integral) for v in pairs)):
-            pairs = [pairs]
+        given: Any = pairs
+        if (isinstance(given, tuple) and len(given) == 2
+                and all(isinstance(v, numbers.Integral) for v in given)):
+            given = [given]
         try:
-            pairs = [tuple(p) for p in pairs]  # type: ignore[union-attr]
+            pairs = [tuple(p) for p in given]
         except TypeError:
             raise TypeError("pairs: must be a list of (a, b) offset pairs") from None
         if not pairs:
@@ -506,8 +618,9 @@ class EventStudy:
         takes their mean path (NaN skipped) as the study does. The real mean's
         percentile among the draws, per offset, says how often random dates do at
         least as well ("the 12-month mean after first cuts is at the 93rd percentile
-        of random dates": only 7% of random draws beat it). Offset 0 is always 0,
-        so its percentile is 100 and says nothing.
+        of random dates", ``.at(12) == 0.93``: only 7% of random draws beat it).
+        Percentiles are fractions in [0, 1]. Offset 0 is always 0, so its
+        percentile is 1 and says nothing.
 
         Parameters
         ----------
@@ -522,7 +635,7 @@ class EventStudy:
         Returns
         -------
         Placebo
-            ``.percentile`` per offset, ``.at(offset)``, ``.describe(offset)``,
+            ``.percentile`` per offset (fractions in [0, 1]), ``.at(offset)``, ``.describe(offset)``,
             ``.means`` (the draws' mean paths), ``.real`` and ``.draws``.
 
         Examples
@@ -533,7 +646,7 @@ class EventStudy:
         >>> x = pd.Series(np.exp(np.random.default_rng(0).normal(0, 0.01, 1500).cumsum()), index=idx)
         >>> st = event_study(x, ["2016-03-01", "2017-06-01", "2018-09-03"], before=10, after=60)
         >>> pl = st.placebo(n=500, seed=42)
-        >>> 0.0 <= pl.at(60) <= 100.0
+        >>> 0.0 <= pl.at(60) <= 1.0
         True
         """
         n = _count("n", n, minimum=1)
@@ -566,7 +679,7 @@ class EventStudy:
             k = valid.sum(axis=0)
             below = (valid & (means <= real[None, :])).sum(axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                pct = np.where((k > 0) & ~np.isnan(real), 100.0 * below / np.maximum(k, 1), np.nan)
+                pct = np.where((k > 0) & ~np.isnan(real), below / np.maximum(k, 1), np.nan)
             means_cols.append(means)
             real_cols.append(real)
             pct_cols.append(pct)
@@ -659,13 +772,14 @@ class EventStudy:
 
 def event_study(
     series: pd.Series | pd.DataFrame,
-    events: Any,
+    events: DateLike | Iterable[DateLike],
     *,
     before: int,
     after: int,
     unit: Unit = "trading_days",
     kind: Kind = "level",
     align: Align = "next",
+    outside: Outside = "raise",
 ) -> EventStudy:
     """Paths of a series (or every column of a DataFrame) around a list of events.
 
@@ -674,10 +788,13 @@ def event_study(
     series : Series or DataFrame
         Indexed by a sorted DatetimeIndex with unique dates (daily or coarser);
         usually a relative-performance index (small over large caps). A DataFrame
-        studies every column at once. Not modified.
+        studies every column at once. Not modified. pandas only: a polars DataFrame
+        is refused with a TypeError (convert it with ``.to_pandas()`` and set its
+        date column as the index).
     events : date-like or list/Index/Series of them
-        Strings (``"2019-07-31"``), Timestamps, datetimes; each must lie within the
-        series' first and last date.
+        ISO strings (``"2019-07-31"``), Timestamps, ``datetime.date``/``datetime``,
+        ``numpy.datetime64`` (see ``capcycle._dates``: ``"03/07/2019"`` is
+        ambiguous and refused). Kept in the given order.
     before, after : int
         The window: offsets ``-before..after`` (both >= 0).
     unit : {"trading_days", "months", "days"}, default "trading_days"
@@ -689,7 +806,15 @@ def event_study(
         simple returns, compounded from the event (offset 0 is 0; see the module
         docstring for negative offsets).
     align : {"next", "previous"}, default "next"
-        Where an event date that is not a row of the series moves.
+        Where an event moves when its date is not a row of the series, or its row is
+        NaN: to the first valid row on or after it (``"next"``) or the last valid
+        row on or before it. A DataFrame aligns each column on its own valid rows
+        (``EventStudy.aligned``); a column with no valid row in that direction gets
+        a NaN path for that event (left out of the summary's ``count``).
+    outside : {"raise", "drop"}, default "raise"
+        An event before the first or after the last date of the series:
+        ``"raise"`` a ValueError; ``"drop"`` drops it with a warning that lists it
+        (``EventStudy.dropped`` keeps them).
 
     Returns
     -------
@@ -700,11 +825,13 @@ def event_study(
     Raises
     ------
     TypeError
-        ``series`` not a Series/DataFrame with a DatetimeIndex, non-numeric values,
-        non-integer windows, events that are numbers.
+        ``series`` not a pandas Series/DataFrame with a DatetimeIndex (polars
+        included), non-numeric values, non-integer windows, events that are numbers.
     ValueError
-        Unsorted or duplicate index, events outside the data or unparseable, two
-        events on one row, negative ``before``/``after``, unknown unit/kind/align.
+        Unsorted or duplicate index, events outside the data (``outside="raise"``)
+        or all of them outside (``"drop"``), ambiguous or unparseable dates, two
+        events on one row, negative ``before``/``after``, unknown
+        unit/kind/align/outside.
 
     Examples
     --------
@@ -722,26 +849,58 @@ def event_study(
      2        0.333333
     >>> st.summary.loc[2, ["mean", "count"]].round(4).tolist()
     [0.3333, 1.0]
+
+    Events outside the data are dropped when asked, and said:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     st = event_study(x, ["2023-06-30", "2024-01-08"], before=2, after=2, outside="drop")
+    >>> print(caught[0].message)
+    event_study: dropped 1 event(s) outside the data (2024-01-01 to 2024-01-12): 2023-06-30
+    >>> list(st.dropped.strftime("%Y-%m-%d")), list(st.events.strftime("%Y-%m-%d"))
+    (['2023-06-30'], ['2024-01-08'])
     """
     if _lazy.kind_of(series) == "frame":
-        return _lazy.event_study(series, events, before=before, after=after, unit=unit, kind=kind, align=align)
+        return _lazy.event_study(series, events, before=before, after=after, unit=unit, kind=kind, align=align,
+                                 outside=outside)
     before = _count("before", before)
     after = _count("after", after)
     unit = _choice("unit", unit, _UNITS)  # type: ignore[assignment]
     kind = _choice("kind", kind, _KINDS)  # type: ignore[assignment]
     align = _choice("align", align, _ALIGNS)  # type: ignore[assignment]
+    outside = _choice("outside", outside, _OUTSIDE)  # type: ignore[assignment]
     values, days, names, is_frame = _prepare_series(series)
-    index = series.index
+    index = cast(pd.DatetimeIndex, series.index)  # checked by _prepare_series
+    naive = _naive(index)
     requested = _parse_events(events, index)
-    rows = _align(requested, _naive(index), days, align)
-    raw_summary = _core.event_summary(days, values, rows, before, after, unit, kind)
-    aligned = pd.DatetimeIndex(index[rows], name="event")
+    inside = _outside(requested, naive, days, outside)
+    dropped, requested = requested[~inside], requested[inside]
+    rows = _align(requested, naive, days, values, names, is_frame, align)
+    raw_summary = _summary_array(days, values, rows, before, after, unit, kind)
+    return _study(raw_summary, index, requested, dropped, rows, days, values, names, is_frame, before, after, unit,
+                  kind, align)
+
+
+def _study(raw_summary: np.ndarray, index: pd.DatetimeIndex, requested: pd.DatetimeIndex,
+           dropped: pd.DatetimeIndex, rows: np.ndarray, days: np.ndarray, values: np.ndarray, names: list[Any],
+           is_frame: bool, before: int, after: int, unit: Unit, kind: Kind, align: Align) -> EventStudy:
+    """The EventStudy of a summary (offsets, series * stats) and the events' rows (also
+    built by ``capcycle._lazy.event_study`` for dask input)."""
+    found = np.where(rows >= 0, rows, 0)
+    aligned = pd.DataFrame({s: index.take(found[:, s]).where(rows[:, s] >= 0) for s in range(len(names))},
+                           index=pd.DatetimeIndex(requested, name="requested"))
+    aligned.columns = pd.Index(names, name="series")
+    same = (rows >= 0).all(axis=1) & (rows == rows[:, :1]).all(axis=1)
+    in_zone = requested if index.tz is None else requested.tz_localize(index.tz, ambiguous="NaT",
+                                                                       nonexistent="shift_forward")
+    labels = pd.DatetimeIndex(index.take(found[:, 0]).where(same, in_zone), name="event")
     offsets = pd.RangeIndex(-before, after + 1, name="offset")
     if is_frame:
         stat_cols: pd.Index = pd.MultiIndex.from_product([names, list(_STATS)], names=["series", "stat"])
     else:
         stat_cols = pd.Index(list(_STATS), name="stat")
-    summary = pd.DataFrame(raw_summary, index=offsets, columns=stat_cols, copy=False)  # fresh from Rust: no copy
-    return EventStudy(summary=summary, events=aligned, requested=requested, rows=rows, days=days,
-                      values=values, names=names, is_frame=is_frame, before=before, after=after,
-                      unit=unit, kind=kind, align=align, index=index)
+    summary = pd.DataFrame(raw_summary, index=offsets, columns=stat_cols, copy=False)  # fresh array: no copy
+    return EventStudy(summary=summary, events=labels, aligned=aligned, requested=requested, dropped=dropped,
+                      rows=rows, days=days, values=values, names=names, is_frame=is_frame, before=before,
+                      after=after, unit=unit, kind=kind, align=align, index=index)

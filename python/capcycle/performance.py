@@ -3,20 +3,114 @@
 Both functions align the two inputs on the dates they share (index intersection)
 and take either total-return levels (``kind="level"``, e.g. adjusted closes) or
 simple returns (``kind="returns"``, e.g. Ken French portfolio returns).
+
+Inputs and outputs keep their library: pandas in, pandas out; polars in, polars
+out. A polars DataFrame holds one Date/Datetime column (the dates, matched between
+the two inputs like a pandas index) and one value column; the result is a polars
+DataFrame with ``small``'s date column and one value column. Inputs without dates
+(numpy arrays, lists, polars Series) are matched by position and must have the same
+length; a polars Series in gives a polars Series out.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from capcycle._adapt import _check_dtype
 
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
 __all__ = ["excess_returns", "relative_performance"]
 
+Kind = Literal["level", "returns"]
 _KINDS = ("level", "returns")
+
+
+def _is_polars(x: Any) -> bool:
+    return type(x).__module__.split(".")[0] == "polars"
+
+
+@dataclass(frozen=True)
+class _PolarsDates:
+    """How to give a result back to polars: the date column's name and dtype (None
+    for a polars Series, which has no dates)."""
+
+    column: str | None
+    dtype: Any
+
+
+def _polars_frame_to_pandas(x: Any, arg: str) -> tuple[pd.Series, _PolarsDates]:
+    import polars as pl
+
+    dates = [c for c, t in x.schema.items() if t == pl.Date or isinstance(t, pl.Datetime)]
+    values = [c for c in x.columns if c not in dates]
+    if len(dates) != 1 or len(values) != 1:
+        raise TypeError(
+            f"{arg}: a polars DataFrame must have one Date/Datetime column and one value column, got columns "
+            f"{x.columns} ({len(dates)} of them dates); select two first, e.g. df.select('date', 'close')"
+        )
+    col = x[dates[0]]
+    index = pd.DatetimeIndex(col.to_numpy(), name=dates[0])
+    if index.hasnans:
+        raise ValueError(f"{arg}: the date column {dates[0]!r} has a missing date (null)")
+    zone = getattr(col.dtype, "time_zone", None)
+    if zone is not None:  # polars hands out UTC wall time
+        index = index.tz_localize("UTC").tz_convert(zone)
+    series = pd.Series(x[values[0]].to_numpy(), index=index, name=values[0])
+    return series, _PolarsDates(dates[0], col.dtype)
+
+
+def _from_polars(small: Any, large: Any) -> tuple[Any, Any, _PolarsDates | None]:
+    """pandas stand-ins for polars inputs (or the inputs themselves), and how to go back."""
+    if not (_is_polars(small) or _is_polars(large)):
+        return small, large, None
+    import polars as pl
+
+    if type(small) is not type(large) or not isinstance(small, (pl.DataFrame, pl.Series)):
+        raise TypeError(
+            f"small, large: got {type(small).__module__.split('.')[0]} {type(small).__name__} and "
+            f"{type(large).__module__.split('.')[0]} {type(large).__name__}; pass two polars DataFrames "
+            "(a date and a value column each) or two polars Series, or convert with .to_pandas()"
+        )
+    if isinstance(small, pl.Series):
+        _same_length(len(small), len(large))
+        named = [pd.Series(x.to_numpy(), name=x.name or None) for x in (small, large)]
+        return named[0], named[1], _PolarsDates(None, None)
+    s, meta = _polars_frame_to_pandas(small, "small")
+    lg, _ = _polars_frame_to_pandas(large, "large")
+    return s, lg, meta
+
+
+def _to_polars(out: pd.Series, meta: _PolarsDates) -> pl.DataFrame | pl.Series:
+    import polars as pl
+
+    name = "" if out.name is None else str(out.name)
+    values = pl.Series(name, out.to_numpy(dtype=np.float64))
+    if meta.column is None:
+        return values
+    index = pd.DatetimeIndex(out.index)
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    # polars takes numpy datetimes in ms, us or ns only (pandas 3 may hold seconds)
+    dates = pl.Series(meta.column, index.as_unit("ns" if index.unit == "ns" else "us").to_numpy())
+    zone = getattr(meta.dtype, "time_zone", None)
+    if zone is not None:
+        dates = dates.dt.replace_time_zone("UTC").dt.convert_time_zone(zone)
+    return pl.DataFrame([dates.cast(meta.dtype), values])
+
+
+def _keeping_library(compute: Callable[[Any, Any, str], pd.Series], small: Any, large: Any,
+                     kind: str) -> pd.Series | pl.DataFrame | pl.Series:
+    """Run ``compute`` on pandas stand-ins of polars inputs and give polars back."""
+    s, lg, meta = _from_polars(small, large)
+    out = compute(s, lg, kind)
+    return out if meta is None else _to_polars(out, meta)
 
 
 def _as_series(x: Any, arg: str) -> pd.Series:
@@ -50,10 +144,22 @@ def _as_series(x: Any, arg: str) -> pd.Series:
     return pd.Series(arr)
 
 
+def _same_length(n_small: int, n_large: int) -> None:
+    """Without dates nothing says which rows match: a silent cut to the shorter input
+    would pair different days (issue 12)."""
+    if n_small != n_large:
+        raise ValueError(
+            f"small, large: {n_small} and {n_large} values without dates; pass the same length, "
+            "or Series with a DatetimeIndex (matched by date)"
+        )
+
+
 def _align(small: Any, large: Any, kind: str) -> tuple[pd.Series, pd.Series]:
     if kind not in _KINDS:
         raise ValueError(f"kind must be 'level' or 'returns', got {kind!r}")
     s, lg = _as_series(small, "small"), _as_series(large, "large")
+    if not isinstance(small, (pd.Series, pd.DataFrame)) and not isinstance(large, (pd.Series, pd.DataFrame)):
+        _same_length(len(s), len(lg))
     for arg, x in (("small", s), ("large", lg)):
         if not x.index.is_unique:
             raise ValueError(f"{arg} has duplicated dates in its index")
@@ -88,11 +194,11 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
     tail = r.iloc[1:]
     if tail.isna().any():
         raise ValueError(
-            f"{arg} has a missing return at {tail.index[tail.isna().argmax()]} "
+            f"{arg} has a missing return at {tail.index[int(tail.isna().argmax())]} "
             "(only the first, base row may be NaN)"
         )
     if (tail <= -1).any():
-        raise ValueError(f"{arg} has a return of -100% or less at {tail.index[(tail <= -1).argmax()]}")
+        raise ValueError(f"{arg} has a return of -100% or less at {tail.index[int((tail <= -1).argmax())]}")
     _check_finite(tail, arg, "return")
     if r.empty:
         return r.astype("float64")
@@ -100,7 +206,7 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
     with np.errstate(over="ignore"):
         levels = np.cumprod(growth)
     if not np.isfinite(levels).all():
-        where = r.index[np.argmax(~np.isfinite(levels))]
+        where = r.index[int(np.argmax(~np.isfinite(levels)))]
         raise ValueError(f"{arg}: compounding the returns overflows float64 at {where}; are they in percent?")
     return pd.Series(levels, index=r.index)
 
@@ -114,15 +220,26 @@ def _common_levels(small: pd.Series, large: pd.Series) -> tuple[pd.Series, pd.Se
     return small, large
 
 
-def relative_performance(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
+@overload
+def relative_performance(small: pd.Series | pd.DataFrame, large: pd.Series | pd.DataFrame, *,
+                         kind: Kind = "level") -> pd.Series: ...
+@overload
+def relative_performance(small: pl.DataFrame, large: pl.DataFrame, *, kind: Kind = "level") -> pl.DataFrame: ...
+@overload
+def relative_performance(small: pl.Series, large: pl.Series, *, kind: Kind = "level") -> pl.Series: ...
+@overload
+def relative_performance(small: Any, large: Any, *, kind: Kind = "level") -> pd.Series: ...
+def relative_performance(small: Any, large: Any, *, kind: Kind = "level") -> pd.Series | pl.DataFrame | pl.Series:
     """The ratio of two total-return indexes, rebased to 1 at the first common date.
 
     Parameters
     ----------
-    small, large : Series (or array-like)
+    small, large : Series, polars DataFrame or Series, or array-like
         Total-return levels (``kind="level"``, e.g. adjusted closes of IWM and IWB)
         or simple returns (``kind="returns"``, 0.01 is 1 %). Aligned on the dates
-        both have (index intersection, in increasing order).
+        both have (index intersection, in increasing order); a polars DataFrame's
+        dates are its Date/Datetime column (see the module docstring). Inputs
+        without dates are matched by position and must have the same length.
     kind : {"level", "returns"}
         ``"level"``: rows where either level is NaN are dropped; levels must be
         positive. ``"returns"``: each row's return is the change into that row, so
@@ -131,9 +248,11 @@ def relative_performance(small: Any, large: Any, *, kind: str = "level") -> pd.S
 
     Returns
     -------
-    pandas.Series
+    pandas.Series, polars DataFrame or polars Series
         small index / large index, 1.0 at the first common date; rising when small
         caps outperform. Named ``"<small>/<large>"`` when both inputs are named.
+        polars in, polars out: a DataFrame with ``small``'s date column and the
+        ratio, or a Series.
 
     Examples
     --------
@@ -144,7 +263,18 @@ def relative_performance(small: Any, large: Any, *, kind: str = "level") -> pd.S
     >>> large = pd.Series([200.0, 198.0, 200.0], idx, name="IWB")
     >>> relative_performance(small, large).round(4).tolist()
     [1.0, 1.0606, 1.06]
+
+    The same with polars:
+
+    >>> import polars as pl
+    >>> frame = lambda s: pl.DataFrame({"date": list(s.index.date), s.name: s.to_numpy()})
+    >>> relative_performance(frame(small), frame(large))["IWM/IWB"].round(4).to_list()
+    [1.0, 1.0606, 1.06]
     """
+    return _keeping_library(_relative_performance, small, large, kind)
+
+
+def _relative_performance(small: Any, large: Any, kind: str) -> pd.Series:
     s, lg = _align(small, large, kind)
     if kind == "level":
         s, lg = _common_levels(s, lg)
@@ -153,19 +283,29 @@ def relative_performance(small: Any, large: Any, *, kind: str = "level") -> pd.S
     if s.empty:
         raise ValueError("small and large have no date in common")
     ratio = s / lg
-    out = ratio / ratio.iloc[0]
+    out: pd.Series = ratio / ratio.iloc[0]
     out.name = _name(_as_series(small, "small"), _as_series(large, "large"), "/")
     return out
 
 
-def excess_returns(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
+@overload
+def excess_returns(small: pd.Series | pd.DataFrame, large: pd.Series | pd.DataFrame, *,
+                   kind: Kind = "level") -> pd.Series: ...
+@overload
+def excess_returns(small: pl.DataFrame, large: pl.DataFrame, *, kind: Kind = "level") -> pl.DataFrame: ...
+@overload
+def excess_returns(small: pl.Series, large: pl.Series, *, kind: Kind = "level") -> pl.Series: ...
+@overload
+def excess_returns(small: Any, large: Any, *, kind: Kind = "level") -> pd.Series: ...
+def excess_returns(small: Any, large: Any, *, kind: Kind = "level") -> pd.Series | pl.DataFrame | pl.Series:
     """Simple return of ``small`` minus simple return of ``large``, date by date.
 
     Parameters
     ----------
-    small, large : Series (or array-like)
+    small, large : Series, polars DataFrame or Series, or array-like
         Total-return levels (``kind="level"``) or simple returns
-        (``kind="returns"``), aligned on their common dates.
+        (``kind="returns"``), aligned on their common dates (see
+        :func:`relative_performance` for polars and inputs without dates).
     kind : {"level", "returns"}
         ``"level"``: returns are computed between consecutive common dates where
         both levels are present, so the result starts at the second of them.
@@ -173,8 +313,9 @@ def excess_returns(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
 
     Returns
     -------
-    pandas.Series
-        Named ``"<small>-<large>"`` when both inputs are named.
+    pandas.Series, polars DataFrame or polars Series
+        Named ``"<small>-<large>"`` when both inputs are named; polars in, polars
+        out (as :func:`relative_performance`).
 
     Examples
     --------
@@ -186,6 +327,10 @@ def excess_returns(small: Any, large: Any, *, kind: str = "level") -> pd.Series:
     >>> excess_returns(small, large).round(4).tolist()
     [0.06]
     """
+    return _keeping_library(_excess_returns, small, large, kind)
+
+
+def _excess_returns(small: Any, large: Any, kind: str) -> pd.Series:
     s, lg = _align(small, large, kind)
     if kind == "level":
         s, lg = _common_levels(s, lg)

@@ -14,6 +14,11 @@ The history behind each row is chosen with ``window``:
   the future (what a backtest needs). Changing a later value never changes an
   earlier result.
 
+A rolling or expanding window depends on time order: a Series or DataFrame with
+a DatetimeIndex must have it sorted, without duplicates or NaT (a ``ValueError``
+naming ``x.index``, the rule :mod:`capcycle.rolling` applies too). The full
+sample does not depend on order.
+
 NaN is skipped. ``min_periods`` counts the non-NaN values in the window (in the
 whole series for ``window=None``); below it the result is NaN, never an error.
 Its default is ``window`` for an int window (as ``pandas.Series.rolling``) and 1
@@ -48,24 +53,23 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from capcycle import _core, _lazy
-from capcycle._adapt import Adapted, as_float_array, check_int
+from capcycle._adapt import Adapted, _is_polars, as_float_array, cap_count, check_int, check_time_order
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["bands", "percentile_rank", "relative_multiple", "zscore"]
 
-T = TypeVar("T")
 WindowArg = int | Literal["expanding"] | None
 CenterArg = Literal["median", "mean"]
 ScaleArg = Literal["std", "mad"]
-
-# Larger row windows than this are expanding anyway; keeps the value in an int64.
-_MAX_ROWS = 2**62
-
 
 def _choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     allowed = " or ".join(repr(o) for o in options)
@@ -76,8 +80,12 @@ def _choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     return value
 
 
-def _span(window: Any, min_periods: Any) -> tuple[str, int, int | None]:
-    """(kind, rows, min_periods) for the kernels; errors name the argument."""
+def _span(window: Any, min_periods: Any, adapted: Adapted) -> tuple[str, int, int | None]:
+    """(kind, rows, min_periods) for the kernels; errors name the argument.
+
+    A rolling or expanding window depends on time order: a DatetimeIndex must be
+    sorted and free of duplicates (the rule rolling and events share).
+    """
     if window is None:
         kind, rows = "full", 0
     elif isinstance(window, str):
@@ -94,18 +102,55 @@ def _span(window: Any, min_periods: Any) -> tuple[str, int, int | None]:
             )
         kind, rows = "rolling", check_int(window, "window", minimum=1)
     periods = None if min_periods is None else check_int(min_periods, "min_periods", minimum=0)
+    if kind != "full" and adapted.index is not None:
+        check_time_order(adapted.index, "x.index")
     if kind == "rolling":
         if periods is not None and periods > rows:
             raise ValueError(f"min_periods: {periods} is larger than the window ({rows})")
-        if periods is None:
-            periods = rows
-        rows = min(rows, _MAX_ROWS)
-        periods = min(periods, _MAX_ROWS)
-    return kind, rows, periods
+        periods = rows if periods is None else periods
+    length = adapted.values.shape[0]
+    return kind, cap_count(rows, length), None if periods is None else cap_count(periods, length)
 
 
+def _ddof(ddof: Any, scale: str, adapted: Adapted) -> int:
+    value = check_int(ddof, "ddof", minimum=0)
+    if scale == "mad" and value != 1:
+        raise ValueError(f"ddof: scale='mad' does not use ddof; leave it at 1, got {value}")
+    return cap_count(value, adapted.values.shape[0])
+
+
+@overload
 def zscore(
-    x: T,
+    x: pd.Series[Any], *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pd.Series[float]: ...
+@overload
+def zscore(
+    x: pd.DataFrame, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pd.DataFrame: ...
+@overload
+def zscore(
+    x: pl.Series, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pl.Series: ...
+@overload
+def zscore(
+    x: pl.DataFrame, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> pl.DataFrame: ...
+@overload
+def zscore(
+    x: npt.ArrayLike, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ...,
+) -> npt.NDArray[np.float64]: ...
+@overload
+def zscore(  # dask arrays and DataFrames, xarray DataArrays: the same lazy type
+    x: Any, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ..., dim: str | None = ..., rechunk: bool = ...,
+) -> Any: ...
+def zscore(
+    x: Any,
     *,
     center: CenterArg = "median",
     window: WindowArg = None,
@@ -114,11 +159,13 @@ def zscore(
     scale: ScaleArg = "std",
     dim: str | None = None,
     rechunk: bool = False,
-) -> T:
-    """Distance of each value from its history's centre, in units of its spread.
+) -> Any:
+    """Z-score around the history's MEDIAN (default) over the FULL SAMPLE (default).
 
     ``(x_t - centre) / scale``, the centre and scale taken over the full sample,
-    a rolling window or an expanding one (see the module docs).
+    a rolling window or an expanding one (see the module docs). Unlike
+    :func:`capcycle.rolling.zscore` (rolling mean and std, a window required), the
+    default centre is the median and the default history is every row.
 
     Parameters
     ----------
@@ -168,10 +215,10 @@ def zscore(
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     if _lazy.wants(x, dim, rechunk):
         return _lazy.valuation("zscore", x, window, min_periods, dim=dim, rechunk=rechunk, center=center,
-                               scale=scale, ddof=check_int(ddof, "ddof", minimum=0))
+                               scale=scale, ddof=ddof)
     adapted = as_float_array(x, "x")
-    kind, rows, periods = _span(window, min_periods)
-    ddof = check_int(ddof, "ddof", minimum=0)
+    kind, rows, periods = _span(window, min_periods, adapted)
+    ddof = _ddof(ddof, scale, adapted)
     kernel = _core.valuation_zscore
     out = kernel(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
@@ -198,6 +245,22 @@ def _band_levels(k: Any) -> list[float]:
     return result
 
 
+@overload
+def bands(
+    x: pl.Series, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
+    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ...,
+) -> pl.DataFrame: ...
+@overload
+def bands(
+    x: pd.Series[Any] | npt.ArrayLike, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
+    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ...,
+) -> pd.DataFrame: ...
+@overload
+def bands(  # a dask DataFrame for dask input, an xarray Dataset for a DataArray
+    x: Any, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
+    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ..., dim: str | None = ...,
+    rechunk: bool = ...,
+) -> Any: ...
 def bands(
     x: Any,
     *,
@@ -235,9 +298,10 @@ def bands(
     -------
     pandas.DataFrame (polars.DataFrame for polars input)
         Columns ``value, center, +1sd, -1sd, +2sd, -2sd`` (one ``+{k}sd, -{k}sd``
-        pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``). The index
-        is ``x``'s for a Series, else a RangeIndex. A dask input gives a dask
-        DataFrame, a DataArray an xarray Dataset of those lines.
+        pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``); with
+        ``scale="mad"`` they are ``+1mad, -1mad, ...``. The index is ``x``'s for a
+        Series, else a RangeIndex. A dask input gives a dask DataFrame, a DataArray an
+        xarray Dataset of those lines.
 
     Raises
     ------
@@ -262,17 +326,18 @@ def bands(
     levels = _band_levels(k)
     if _lazy.wants(x, dim, rechunk):
         return _lazy.bands(x, levels, window, min_periods, dim=dim, rechunk=rechunk, center=center,
-                           scale=scale, ddof=check_int(ddof, "ddof", minimum=0))
+                           scale=scale, ddof=ddof)
     adapted = as_float_array(x, "x", max_ndim=1)
-    kind, rows, periods = _span(window, min_periods)
-    ddof = check_int(ddof, "ddof", minimum=0)
+    kind, rows, periods = _span(window, min_periods, adapted)
+    ddof = _ddof(ddof, scale, adapted)
     middle, spread = _core.valuation_center_scale_1d(
         adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
     )
     columns: dict[str, np.ndarray] = {"value": adapted.values.copy(), "center": middle}
+    unit = "sd" if scale == "std" else "mad"  # the column names say which scale
     for level in levels:
-        columns[f"+{level:g}sd"] = middle + level * spread
-        columns[f"-{level:g}sd"] = middle - level * spread
+        columns[f"+{level:g}{unit}"] = middle + level * spread
+        columns[f"-{level:g}{unit}"] = middle - level * spread
     if _is_polars(x):
         import polars as pl
 
@@ -280,9 +345,23 @@ def bands(
     return pd.DataFrame(columns, index=adapted.index)
 
 
+@overload
+def percentile_rank(x: pd.Series[Any], *, window: WindowArg = ..., min_periods: int | None = ...) -> pd.Series[float]: ...
+@overload
+def percentile_rank(x: pd.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...) -> pd.DataFrame: ...
+@overload
+def percentile_rank(x: pl.Series, *, window: WindowArg = ..., min_periods: int | None = ...) -> pl.Series: ...
+@overload
+def percentile_rank(x: pl.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...) -> pl.DataFrame: ...
+@overload
+def percentile_rank(x: npt.ArrayLike, *, window: WindowArg = ..., min_periods: int | None = ...) -> npt.NDArray[np.float64]: ...
+@overload
 def percentile_rank(
-    x: T, *, window: WindowArg = None, min_periods: int | None = None, dim: str | None = None, rechunk: bool = False
-) -> T:
+    x: Any, *, window: WindowArg = ..., min_periods: int | None = ..., dim: str | None = ..., rechunk: bool = ...
+) -> Any: ...
+def percentile_rank(
+    x: Any, *, window: WindowArg = None, min_periods: int | None = None, dim: str | None = None, rechunk: bool = False
+) -> Any:
     """Share of the window's observations at or below each value, in [0, 1].
 
     Ties count as "at or below", so the largest value of a window ranks 1 and the
@@ -322,12 +401,8 @@ def percentile_rank(
     if _lazy.wants(x, dim, rechunk):
         return _lazy.valuation("percentile_rank", x, window, min_periods, dim=dim, rechunk=rechunk)
     adapted = as_float_array(x, "x")
-    kind, rows, periods = _span(window, min_periods)
+    kind, rows, periods = _span(window, min_periods, adapted)
     return adapted.wrap(_core.valuation_percentile_rank(adapted.values, kind, rows, min_periods=periods))
-
-
-def _is_polars(x: object) -> bool:
-    return type(x).__module__.split(".")[0] == "polars"
 
 
 def _ratio(small: np.ndarray, large: np.ndarray) -> np.ndarray:
@@ -337,6 +412,22 @@ def _ratio(small: np.ndarray, large: np.ndarray) -> np.ndarray:
     return out
 
 
+@overload
+def relative_multiple(small: pd.DataFrame, large: pd.Series[Any] | pd.DataFrame | npt.ArrayLike) -> pd.DataFrame: ...
+@overload
+def relative_multiple(
+    small: pd.Series[Any], large: pd.Series[Any] | npt.NDArray[Any] | Sequence[float]
+) -> pd.Series[float]: ...
+@overload
+def relative_multiple(small: pl.DataFrame, large: pl.Series | pl.DataFrame | npt.NDArray[Any]) -> pl.DataFrame: ...
+@overload
+def relative_multiple(small: pl.Series, large: pl.Series | npt.NDArray[Any] | Sequence[float]) -> pl.Series: ...
+@overload
+def relative_multiple(
+    small: npt.NDArray[Any] | Sequence[float], large: npt.NDArray[Any] | Sequence[float]
+) -> npt.NDArray[np.float64]: ...
+@overload
+def relative_multiple(small: Any, large: Any) -> Any: ...  # mixed: pandas dates, other rows
 def relative_multiple(small: Any, large: Any) -> Any:
     """The ratio of two valuation multiples, ``small / large``, aligned on dates.
 

@@ -10,7 +10,10 @@
 //! - [`Unit::Days`]: offset k is the last row on or before `time[r] + k` days;
 //! - [`Unit::Months`]: offset k is the last row on or before the event date plus k
 //!   calendar months (chrono month arithmetic, the day of month clamped to the
-//!   month's end: Jan 31 + 1 month = Feb 28 or 29, Mar 31 - 1 month = Feb 28/29).
+//!   month's end: Jan 31 + 1 month = Feb 28 or 29, Mar 31 - 1 month = Feb 28/29),
+//!   and a month-end stays a month-end (Apr 30 + 1 month = May 31, the end-of-month
+//!   rule): monthly data dated at month-ends would otherwise find Apr 30 again as the
+//!   last row on or before May 30, and offset 1 would repeat offset 0.
 //!
 //! A target before the first row, or (calendar units) after the last row's date,
 //! has no row: the path is NaN there ("past the data"). A target date that falls
@@ -218,14 +221,29 @@ fn from_date(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce()) - EPOCH_DAYS_FROM_CE
 }
 
-/// `date` plus `k` calendar months (day of month clamped), None out of chrono's range.
+/// `date` plus `k` calendar months (day of month clamped; a month-end stays a
+/// month-end: module docs), None out of chrono's range.
 fn add_months(date: NaiveDate, k: i64) -> Option<NaiveDate> {
     let m = Months::new(u32::try_from(k.unsigned_abs()).ok()?);
-    if k >= 0 {
+    let shifted = if k >= 0 {
         date.checked_add_months(m)
     } else {
         date.checked_sub_months(m)
+    }?;
+    if is_month_end(date) {
+        month_end(shifted)
+    } else {
+        Some(shifted)
     }
+}
+
+fn is_month_end(date: NaiveDate) -> bool {
+    date.succ_opt().is_none_or(|next| next.month() != date.month())
+}
+
+/// The last day of `date`'s month.
+fn month_end(date: NaiveDate) -> Option<NaiveDate> {
+    date.with_day(1)?.checked_add_months(Months::new(1))?.pred_opt()
 }
 
 /// The row of each (event, offset), event-major (`out[e * offsets.len() + j]`),
@@ -574,6 +592,21 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_end_stays_a_month_end() {
+        let day = |y, m, d| from_date(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        // month-end rows: offset k must land on the k-th next month-end, never repeat
+        let time = [day(2024, 3, 31), day(2024, 4, 30), day(2024, 5, 31), day(2024, 6, 30)];
+        let rows = source_rows(&time, &[1], &[-1, 0, 1, 2], Unit::Months).unwrap();
+        assert_eq!(rows, vec![0, 1, 2, 3]);
+        // mid-month dates keep their day (clamped): Jan 30 + 1 month = Feb 29 (2024)
+        let date = NaiveDate::from_ymd_opt(2024, 1, 30).unwrap();
+        assert_eq!(add_months(date, 1), NaiveDate::from_ymd_opt(2024, 2, 29));
+        let feb_end = NaiveDate::from_ymd_opt(2023, 2, 28).unwrap();
+        assert_eq!(add_months(feb_end, 1), NaiveDate::from_ymd_opt(2023, 3, 31));
+        assert_eq!(add_months(feb_end, -1), NaiveDate::from_ymd_opt(2023, 1, 31));
+    }
     use ndarray::Array2;
 
     fn day(y: i32, m: u32, d: u32) -> i64 {

@@ -6,12 +6,13 @@
 //! - `moments`: the block engine of the moments (sum ... zscore; cov, corr, beta) over
 //!   row-count and duration windows, and their full-sample sums.
 //! - `panel`: runs a per-lane kernel over the columns of a 2-D view, in parallel.
-//! - `rolling`, `events`, `valuation`: the statistics the Python modules expose.
+//! - `rolling`, `events`, `valuation`, `quality`: the statistics the Python modules expose.
 
 pub mod error;
 pub mod events;
 pub mod moments;
 pub mod panel;
+pub mod quality;
 pub mod rolling;
 pub mod valuation;
 pub mod window;

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod common;
 mod error;
 mod events;
+mod quality;
 mod rolling;
 mod valuation;
 
@@ -22,6 +23,7 @@ mod _core {
         rolling::register(m)?;
         events::register(m)?;
         valuation::register(m)?;
+        quality::register(m)?;
         Ok(())
     }
 }

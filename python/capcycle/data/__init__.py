@@ -3,26 +3,39 @@
 Loaders
 -------
 ``fred(series_id)``
-    A FRED series (live, cached), e.g. ``fred("DFEDTARU")``.
+    A FRED series, e.g. ``fred("DFEDTARU")``.
 ``french(dataset)``
-    Every table of a Ken French data-library file (live, cached), decimal returns.
+    Every table of a Ken French data-library file, decimal returns.
 ``prices(ticker)``
-    Daily prices of ``prices/<TICKER>.csv`` from the data folder.
+    Daily prices of ``prices/<TICKER>.csv``; with the ``yahoo`` extra
+    (``pip install "capcycle[yahoo]"``) downloaded from Yahoo Finance when no file is found.
 ``valuation(name)``, ``calendar(name)``
     ``valuation/<name>.csv`` (Shiller) and ``calendar/<name>.csv`` from the data folder.
 ``read_prices(path)``
     Any supported price file by path (Yahoo, FRED, Ken French, date,value).
-``sample()``
-    Embedded real data (from the ``arch`` package) for work without any file.
+``where(...)``, ``snapshot_manifest()``
+    Where each input would come from; what the shipped snapshot holds.
 
 Where files come from
 ---------------------
 One layout for every folder: ``fred/<ID>.csv``, ``french/<dataset>.csv``,
-``prices/<TICKER>.csv``, ``valuation/<name>.csv``, ``calendar/<name>.csv``. Lookup
-order: the ``data_dir=`` argument, the folder in ``CAPCYCLE_DATA``, the cache
-(``CAPCYCLE_CACHE`` or ``platformdirs.user_cache_dir("capcycle")``), then the network
-(FRED and Ken French only). Offline (``offline=True`` or ``CAPCYCLE_OFFLINE=1``) a
-missing file raises :class:`DataNotFoundError` listing every place looked at.
+``prices/<TICKER>.csv``, ``valuation/<name>.csv``, ``calendar/<name>.csv``. One
+lookup order, file by file, for the API, the ``capcycle`` command and the notebooks:
+
+1. the ``data_dir=`` argument (``--data DIR``);
+2. the folder in ``CAPCYCLE_DATA``;
+3. the user cache (``CAPCYCLE_CACHE`` or ``platformdirs.user_cache_dir("capcycle")``);
+4. the network, unless offline: FRED and Ken French (no key needed), Yahoo Finance
+   for prices with the ``yahoo`` extra; a download is cached;
+5. the snapshot shipped in the package (FRED DGS2, DFEDTAR, DFEDTARU and Ken French
+   size portfolios, factors and 5x5 portfolios, trimmed to what the figures use; see
+   ``snapshot_manifest()``).
+
+In a folder a Ken French file may also be a copy dated by its vintage,
+``french/<dataset>_YYYYMM.csv``: the newest dated copy wins. Offline
+(``offline=True`` or ``CAPCYCLE_OFFLINE=1``) and in none of these places, a loader
+raises :class:`DataNotFoundError` listing every place looked at. Each result says
+where it came from in ``attrs["origin"]``.
 
 Environment: ``CAPCYCLE_DATA``, ``CAPCYCLE_CACHE``, ``CAPCYCLE_OFFLINE``,
 ``CAPCYCLE_FRED_URL`` and ``CAPCYCLE_FRENCH_URL`` (base URLs, e.g. a mirror),
@@ -68,26 +81,29 @@ from capcycle.data._parse import (
     parse_prices,
     parse_valuation,
 )
-from capcycle.data._sample import Sample, sample
+from capcycle.data._snapshot import manifest as snapshot_manifest
+from capcycle.data._snapshot import snapshot_entry, snapshot_text
 
 __all__ = [
     "FRED_URL",
     "FRENCH_FIRST_TITLES",
     "FRENCH_URL",
+    "PRICES_HOW",
     "CacheWriteError",
     "DataNotFoundError",
     "DownloadError",
     "ParseError",
-    "Sample",
     "UnsafeArchiveError",
     "cache_dir",
     "calendar",
     "fred",
     "french",
+    "is_offline",
     "prices",
     "read_prices",
-    "sample",
+    "snapshot_manifest",
     "valuation",
+    "where",
 ]
 
 #: FRED's public CSV download; the series ID is appended. ``CAPCYCLE_FRED_URL`` overrides.
@@ -120,6 +136,25 @@ def _network_note(offline: bool) -> str:
     return "not asked"
 
 
+def _label(places: list[tuple[str, Path | None]], found: Path) -> str:
+    return next(f"{label} {found}" for label, path in places if path == found)
+
+
+def _snapshot_origin(folder: str, filename: str) -> str | None:
+    entry = snapshot_entry(folder, filename)
+    if entry is None:
+        return None
+    return f"capcycle snapshot {folder}/{filename}, vintage: data to {entry['last']}"
+
+
+def _with_origin(result: T, origin: str) -> T:
+    """Record where ``result`` (a Series, or a dict of Ken French tables) came from."""
+    frames: list[pd.Series | pd.DataFrame] = list(result.values()) if isinstance(result, dict) else [result]  # type: ignore[list-item]
+    for frame in frames:
+        frame.attrs["origin"] = origin
+    return result
+
+
 def _fetch_text(
     what: str,
     folder: str,
@@ -132,33 +167,47 @@ def _fetch_text(
     unpack: str | None = None,
     parse: Callable[[str, str], T],
 ) -> T:
-    """Look up ``folder/filename`` locally, else download ``url`` into the cache.
+    """Look up ``folder/filename`` locally, else download ``url`` into the cache, else
+    read the snapshot.
 
     ``parse(text, source)`` is run on the downloaded text before it is cached, so a
     body that does not parse (an HTML error page, a damaged file) is never cached.
+    ``refresh=True`` skips the local copies and the snapshot: the download must work.
     """
     off = is_offline(offline)
     places = candidates(folder, filename, data_dir)
     if not refresh:
         found = first_existing(places)
         if found is not None:
-            return parse(_read_text(found), str(found))
+            return _with_origin(parse(_read_text(found), str(found)), _label(places, found))
     how = f"download {url}" + (f", unzip it, take {unpack}" if unpack else "")
-    if off:
-        if refresh:
-            raise ValueError("refresh=True needs the network, but offline mode is on")
-        raise not_found(what, folder, filename, places, _network_note(True), how)
-    try:
-        raw = download(url, desc=filename)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            raise not_found(what, folder, filename, places, f"{url}: HTTP 404 Not Found", how) from exc
-        raise DownloadError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
-    if unpack is not None:
-        raw = read_zip_member(raw, unpack, source=url)
-    result = parse(decode(raw), url)
-    write_atomic(cache_dir() / folder / filename, raw)
-    return result
+    if off and refresh:
+        raise ValueError("refresh=True needs the network, but offline mode is on")
+    network = _network_note(True)
+    if not off:
+        try:
+            raw = download(url, desc=filename)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:
+                raise DownloadError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
+            if refresh:
+                raise not_found(what, folder, filename, places, f"{url}: HTTP 404 Not Found", how) from exc
+            network = f"{url}: HTTP 404 Not Found"
+        except DownloadError as exc:
+            if refresh or snapshot_entry(folder, filename) is None:
+                raise
+            network = f"failed ({exc})"
+        else:
+            if unpack is not None:
+                raw = read_zip_member(raw, unpack, source=url)
+            result = parse(decode(raw), url)
+            write_atomic(cache_dir() / folder / filename, raw)
+            return _with_origin(result, f"downloaded {url}")
+    origin = _snapshot_origin(folder, filename)
+    if origin is None:
+        raise not_found(what, folder, filename, places, network, how, snapshot="not in the snapshot")
+    text = decode(snapshot_text(folder, filename))
+    return _with_origin(parse(text, f"capcycle snapshot {folder}/{filename}"), origin)
 
 
 def fred(
@@ -172,7 +221,9 @@ def fred(
 
     Reads ``fred/<series_id>.csv`` from ``data_dir``, ``CAPCYCLE_DATA`` or the cache,
     else downloads ``https://fred.stlouisfed.org/graph/fredgraph.csv?id=<series_id>``
-    (no API key) and caches it. Both FRED header styles are read
+    (no API key) and caches it, else (offline, or the download failed) reads the
+    shipped snapshot (DGS2, DFEDTAR, DFEDTARU). ``attrs["origin"]`` says which one.
+    Both FRED header styles are read
     (``observation_date,<ID>`` and ``date,value``); "." and empty values are NaN.
 
     Parameters
@@ -194,9 +245,11 @@ def fred(
     Raises
     ------
     DataNotFoundError
-        Offline (or HTTP 404) and in none of the folders; the message lists them.
+        Offline (or HTTP 404) and in none of the folders nor the snapshot; the message
+        lists them.
     DownloadError
-        The network failed after retries.
+        The network failed after retries and the snapshot does not have the series
+        (or ``refresh=True``).
     ParseError
         The file is damaged (the message names it and the line).
 
@@ -237,9 +290,12 @@ def french(
 ) -> dict[str, pd.DataFrame]:
     r"""Every table of a Ken French data-library file, keyed by title.
 
-    Reads ``french/<dataset>.csv`` from ``data_dir``, ``CAPCYCLE_DATA`` or the cache,
-    else downloads ``<FRENCH_URL><dataset>_CSV.zip``, reads the CSV member in memory
-    (refusing ``..``/absolute member paths and archives over 200 MB) and caches it.
+    Reads ``french/<dataset>.csv`` from ``data_dir``, ``CAPCYCLE_DATA`` or the cache
+    (or a dated copy ``<dataset>_YYYYMM.csv``, the newest first), else downloads
+    ``<FRENCH_URL><dataset>_CSV.zip``, reads the CSV member in memory (refusing
+    ``..``/absolute member paths and archives over 200 MB) and caches it, else reads
+    the shipped snapshot, which holds only the tables and columns the figures use
+    (``snapshot_manifest()`` lists them). ``attrs["origin"]`` says which one.
 
     Each DataFrame has a DatetimeIndex named ``"date"``: daily dates, month-end for
     monthly tables, 31 December for annual ones. -99.99 and -999 are NaN. Return
@@ -257,7 +313,7 @@ def french(
       ``"Equal Weight Returns -- Monthly"``, ``"Value Weight Returns -- Annual from
       January to December"``, ``"Equal Weight Returns -- Annual from January to
       December"``, ``"Number of Firms in Portfolios"``, ``"Average Firm Size"``.
-    - ``Portfolios_Formed_on_ME_daily``: ``"Value Weight Returns -- Daily"`` (and
+    - ``Portfolios_Formed_on_ME_Daily``: ``"Value Weight Returns -- Daily"`` (and
       ``"Equal Weight Returns -- Daily"`` in Ken French's full file).
     - ``25_Portfolios_5x5``: ``"Average Value Weighted Returns -- Monthly"``,
       ``"Average Equal Weighted Returns -- Monthly"``, ``"Average Value Weighted
@@ -380,10 +436,65 @@ def _local(
     return found
 
 
-def prices(ticker: str, *, data_dir: PathLike | None = None, validate: bool = True) -> pd.Series:
-    r"""Daily prices of ``prices/<TICKER>.csv`` (Adj Close where there is one).
+#: How to provide a price file, in every "not found" message.
+PRICES_HOW = (
+    "export daily prices in Yahoo's layout (Date,Open,High,Low,Close,Adj Close,Volume; "
+    "Adj Close is used), as Date,Close, or as two columns date,value (ISO dates),"
+)
 
-    Looks in ``data_dir``, ``CAPCYCLE_DATA``, then the cache; there is no download.
+_URLS: dict[str, Callable[[str], str]] = {"fred": lambda n: _fred_url(n), "french": lambda n: _french_url(n)}
+
+
+def where(folder: str, name: str, *, data_dir: PathLike | None = None, offline: bool | None = None) -> str:
+    """Where ``folder/<name>.csv`` would be read from now, without reading or downloading.
+
+    ``folder`` is ``"fred"``, ``"french"``, ``"prices"``, ``"valuation"`` or
+    ``"calendar"``. The answer is one line: the local file (and which place of the
+    lookup order it is in), the URL that would be downloaded, the snapshot (with its
+    vintage), or ``"not found"`` with the places looked at.
+
+    Examples
+    --------
+    >>> from capcycle.data import where
+    >>> where("fred", "DGS2", data_dir="/nowhere", offline=True).startswith("capcycle snapshot fred/DGS2.csv")
+    True
+    """
+    from capcycle.data import _yahoo
+
+    check_name(name, "name")
+    filename = f"{name}.csv"
+    places = candidates(folder, filename, data_dir)
+    found = first_existing(places)
+    if found is not None:
+        return _label(places, found)
+    fallback = _snapshot_origin(folder, filename)
+    if not is_offline(offline):
+        if folder in _URLS:
+            return f"download {_URLS[folder](name)}" + (f"; if that fails, {fallback}" if fallback else "")
+        if folder == "prices" and _yahoo.yfinance_module() is not None:
+            return "download from Yahoo Finance (yfinance)"
+    if fallback is not None:
+        return fallback
+    looked = ", ".join(str(path) for _, path in places if path is not None)
+    return f"not found (looked in {looked})"
+
+
+
+
+def prices(
+    ticker: str,
+    *,
+    data_dir: PathLike | None = None,
+    offline: bool | None = None,
+    refresh: bool = False,
+    validate: bool = True,
+) -> pd.Series:
+    r"""Daily prices of a ticker (Adj Close where there is one).
+
+    Reads ``prices/<TICKER>.csv`` from ``data_dir``, ``CAPCYCLE_DATA`` or the cache;
+    else, with the ``yahoo`` extra installed (``pip install "capcycle[yahoo]"``, the
+    ``yfinance`` package) and online, downloads the whole daily history from Yahoo
+    Finance and caches it as ``prices/<TICKER>.csv``. There is no snapshot of prices.
     See :func:`read_prices` for the layouts. The shared folder holds IWM, IWB, SPY,
     IJR (adjusted closes), RUT and GSPC (price indexes).
 
@@ -393,13 +504,22 @@ def prices(ticker: str, *, data_dir: PathLike | None = None, validate: bool = Tr
         File stem, e.g. ``"IWM"``.
     data_dir : path, optional
         A folder with the layout ``prices/<TICKER>.csv``.
+    offline, refresh
+        As in :func:`fred` (``refresh=True`` downloads again through ``yfinance``).
     validate : bool, default True
         As in :func:`read_prices`.
 
     Returns
     -------
     pandas.Series
-        Named by the ticker, DatetimeIndex named ``"date"``.
+        Named by the ticker, DatetimeIndex named ``"date"``; ``attrs["origin"]`` says
+        where it came from.
+
+    Raises
+    ------
+    DataNotFoundError
+        In no folder, and no download possible (offline, no ``yfinance``, or Yahoo
+        gave nothing); the message says how to provide the CSV.
 
     Examples
     --------
@@ -413,10 +533,33 @@ def prices(ticker: str, *, data_dir: PathLike | None = None, validate: bool = Tr
     >>> float(prices("IWM", data_dir=folder)["2024-07-11"])
     207.71
     """
-    path = _local(
-        f"prices for {ticker!r}", "prices", ticker, data_dir,
-        "export daily prices (e.g. Yahoo Finance: Date,Open,High,Low,Close,Adj Close,Volume)",
-    )
+    from capcycle.data import _yahoo
+
+    check_name(ticker, "ticker")
+    places = candidates("prices", f"{ticker}.csv", data_dir)
+    found = None if refresh else first_existing(places)
+    if found is not None:
+        return _with_origin(_read_price_file(found, validate), _label(places, found))
+    yf = _yahoo.yfinance_module()
+    if is_offline(offline):
+        if refresh:
+            raise ValueError("refresh=True needs the network, but offline mode is on")
+        network = _network_note(True)
+    elif yf is None:
+        network = 'not asked: Yahoo Finance needs the yahoo extra, pip install "capcycle[yahoo]"'
+    else:
+        try:
+            raw = _yahoo.download_csv(yf, ticker)
+        except DownloadError as exc:
+            network = f"failed ({exc})"
+        else:
+            series = parse_prices(decode(raw), f"Yahoo Finance {ticker}", ticker, validate=validate)
+            write_atomic(cache_dir() / "prices" / f"{ticker}.csv", raw)
+            return _with_origin(series, f"downloaded from Yahoo Finance (yfinance), cached as prices/{ticker}.csv")
+    raise not_found(f"prices for {ticker!r}", "prices", f"{ticker}.csv", places, network, PRICES_HOW)
+
+
+def _read_price_file(path: Path, validate: bool) -> pd.Series:
     out = read_prices(path, validate=validate)
     if not isinstance(out, pd.Series):
         raise ParseError(str(path), None, "holds Ken French tables, not prices: use french()")

@@ -156,8 +156,10 @@ def download(url: str, *, desc: str = "", max_bytes: int | None = None) -> bytes
                 raise
             reason = getattr(exc, "reason", exc)
             failures.append(f"{type(exc).__name__}: {reason}")
+            if isinstance(reason, socket.gaierror):
+                break  # the host name does not resolve: no network here, retrying will not help
     raise DownloadError(
-        f"could not download {url} after {attempts} attempt(s): {'; '.join(failures)}. "
+        f"could not download {url} after {len(failures)} attempt(s): {'; '.join(failures)}. "
         "Check the connection and try again, or work offline with files in a folder "
         "passed as data_dir= (or CAPCYCLE_DATA)."
     )

@@ -10,7 +10,8 @@ Layout (the same for the cache, ``CAPCYCLE_DATA`` and any ``data_dir=``)::
 
 Lookup order: the ``data_dir=`` argument, the ``CAPCYCLE_DATA`` folder, the user
 cache (``CAPCYCLE_CACHE`` or ``platformdirs.user_cache_dir("capcycle")``), then the
-network (FRED and Ken French only) unless offline.
+network (FRED, Ken French; Yahoo prices with the ``yahoo`` extra) unless offline,
+then the snapshot shipped in the package (FRED and Ken French only).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "cache_dir",
     "candidates",
     "check_name",
+    "in_folder",
     "is_offline",
 ]
 
@@ -75,15 +77,48 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
+_VINTAGE = re.compile(r"^(?P<stem>.+)_(?P<vintage>\d{6})\.csv$", re.IGNORECASE)
+
+
+def in_folder(root: Path, folder: str, filename: str) -> Path:
+    """The file for ``folder/filename`` under ``root``.
+
+    Names match case-insensitively (Ken French spells ``..._Daily``, copies ``..._daily``),
+    and a copy dated by its vintage, ``<stem>_YYYYMM.csv`` (e.g.
+    ``Portfolios_Formed_on_ME_daily_202505.csv``), counts as the file too: the newest
+    dated copy wins, then the undated one (its vintage unknown). Without any match the
+    plain path is returned (it does not exist).
+    """
+    plain = root / folder / filename
+    stem = filename[: -len(".csv")].lower() if filename.lower().endswith(".csv") else None
+    try:
+        entries = [e for e in (root / folder).iterdir() if e.is_file()]
+    except OSError:
+        return plain
+    dated: list[tuple[str, Path]] = []
+    undated: Path | None = None
+    for entry in entries:
+        name = entry.name.lower()
+        if name == filename.lower():
+            undated = entry if entry.name == filename or undated is None else undated
+            continue
+        m = _VINTAGE.match(entry.name)
+        if stem is not None and m and m.group("stem").lower() == stem:
+            dated.append((m.group("vintage"), entry))
+    if dated:
+        return max(dated)[1]
+    return undated if undated is not None else plain
+
+
 def candidates(
     folder: str, filename: str, data_dir: str | os.PathLike[str] | None, *, use_cache: bool = True
 ) -> list[tuple[str, Path | None]]:
     """(label, path) for each place to look, in order; path None means "not set"."""
     places: list[tuple[str, Path | None]] = []
     if data_dir is not None:
-        places.append(("data_dir argument", Path(data_dir).expanduser() / folder / filename))
+        places.append(("data_dir argument", in_folder(Path(data_dir).expanduser(), folder, filename)))
     env = os.environ.get("CAPCYCLE_DATA")
-    places.append(("CAPCYCLE_DATA", Path(env).expanduser() / folder / filename if env else None))
+    places.append(("CAPCYCLE_DATA", in_folder(Path(env).expanduser(), folder, filename) if env else None))
     if use_cache:
         places.append(("cache", cache_dir() / folder / filename))
     return places
@@ -103,12 +138,16 @@ def not_found(
     places: list[tuple[str, Path | None]],
     network: str,
     how: str,
+    *,
+    snapshot: str | None = None,
 ) -> DataNotFoundError:
     """One error naming every place looked at and how to provide the file."""
     lines = [f"{what} not found. Looked in:"]
     for label, path in places:
         lines.append(f"  - {label}: {path if path is not None else 'not set'}")
     lines.append(f"  - network: {network}")
+    if snapshot is not None:
+        lines.append(f"  - snapshot shipped with capcycle: {snapshot}")
     lines.append(
         f"To provide it: {how} and save it as {folder}/{filename} under a folder passed "
         "as data_dir= or named by the CAPCYCLE_DATA environment variable."

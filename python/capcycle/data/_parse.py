@@ -196,8 +196,10 @@ FRENCH_FIRST_TITLES: dict[str, str] = {
     "F-F_Research_Data_Factors_weekly": "main",
     "Portfolios_Formed_on_ME": "Value Weight Returns -- Monthly",
     "Portfolios_Formed_on_ME_daily": "Value Weight Returns -- Daily",
+    "Portfolios_Formed_on_ME_Daily": "Value Weight Returns -- Daily",
     "25_Portfolios_5x5": "Average Value Weighted Returns -- Monthly",
     "25_Portfolios_5x5_Daily": "Average Value Weighted Returns -- Daily",
+    "25_Portfolios_ME_OP_5x5": "Average Value Weighted Returns -- Monthly",
     "6_Portfolios_2x3": "Average Value Weighted Returns -- Monthly",
     "6_Portfolios_2x3_daily": "Average Value Weighted Returns -- Daily",
 }
@@ -289,13 +291,21 @@ def _french_table(
     return frame
 
 
+def _is_french_header(first: str, raw: str) -> bool:
+    """A table's header line: it starts with ``,``, or with ``Date,`` in copies re-saved
+    through pandas or Excel (``Date,<= 0,Lo 30,...``)."""
+    return (first == "" and raw.lstrip().startswith(",")) or (
+        first.lower() == "date" and raw.count(",") >= 1
+    )
+
+
 def parse_french(text: str, source: str, dataset: str | None = None) -> dict[str, pd.DataFrame]:
     """Every table of a Ken French data-library CSV, keyed by title.
 
     Layout: an optional free-text preface, then tables one after another, each an
-    optional title (one or more text lines), a header line starting with ``,`` and
-    rows ``date,v1,v2,...``; blank (or all-comma) lines separate tables; a copyright
-    footer may follow. Dates YYYYMMDD (daily), YYYYMM (monthly, dated month-end) or
+    optional title (one or more text lines), a header line starting with ``,`` (or
+    ``Date,``) and rows ``date,v1,v2,...``; blank (or all-comma) lines separate
+    tables; a copyright footer may follow. Dates YYYYMMDD (daily), YYYYMM (monthly, dated month-end) or
     YYYY (annual, dated 31 December). -99.99 and -999 become NaN. Return tables
     (title mentioning returns or factors, and the untitled first table) are divided by
     100; counts, sizes and ratios (number of firms, average size, BE/ME, OP,
@@ -334,7 +344,7 @@ def parse_french(text: str, source: str, dataset: str | None = None) -> dict[str
             pending = []
             continue
         first = fields[0]
-        if first == "" and raw.lstrip().startswith(","):
+        if _is_french_header(first, raw):
             close()
             header, header_line = fields, lineno
             while len(header) > 1 and header[-1] == "":
@@ -371,7 +381,7 @@ def looks_french(text: str) -> bool:
     """True when a header line starting with ``,`` is followed by a numeric-date row."""
     lines = _split_lines(text[:20000])
     for a, b in zip(lines, lines[1:], strict=False):
-        if a.lstrip().startswith(",") and b.strip()[:1].isdigit():
+        if _is_french_header(a.split(",", 1)[0].strip(), a) and b.split(",", 1)[0].strip().isdigit():
             return True
     return False
 
