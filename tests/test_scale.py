@@ -435,3 +435,25 @@ def test_any_chunking_gives_the_in_memory_bits(cuts: list[int], window: int, sha
     lazy = getattr(rolling, stat)(da.from_array(x, chunks=(tuple(cuts), 2)), window, min_periods=periods,
                                   **options)
     assert_same_bits(lazy.compute(scheduler="sync"), expected)
+
+
+def test_event_study_on_dask_aligns_each_series_and_drops_outside_events() -> None:
+    import warnings
+
+    from capcycle.events import event_study
+
+    rng = np.random.default_rng(9)
+    index = pd.bdate_range("2018-01-01", periods=300)
+    frame = pd.DataFrame(np.exp(rng.normal(0, 0.01, (300, 3)).cumsum(axis=0)), index=index, columns=["x", "y", "z"])
+    frame.iloc[50:53, 1] = np.nan  # y has no value on the first event: it aligns two rows later
+    frame.iloc[:, 2] = np.nan  # z has no value at all: NaN paths, count 0
+    events = [index[50], index[200], "2030-01-01"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dropped event is said once per call
+        expected = event_study(frame, events, before=5, after=20, outside="drop")
+        study = event_study(dd.from_pandas(frame, npartitions=6), events, before=5, after=20, outside="drop")
+    pd.testing.assert_frame_equal(study.paths, expected.paths, check_exact=True)
+    pd.testing.assert_frame_equal(study.aligned, expected.aligned)
+    pd.testing.assert_index_equal(study.events, expected.events)
+    pd.testing.assert_index_equal(study.dropped, expected.dropped)
+    pd.testing.assert_frame_equal(study.summary, expected.summary, rtol=1e-12, atol=1e-15)

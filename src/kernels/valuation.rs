@@ -161,8 +161,11 @@ impl ValuationSpec {
         let window = match self.span {
             Span::Full => return None,
             Span::Rolling(n) => Window::Rows(n),
-            // A window of at least the lane's length is expanding: ranked once.
-            Span::Expanding => Window::Rows(self.len.max(1)),
+            // A window of at least the lane's length is expanding: ranked once. Its
+            // length is that of the longest row window callers pass (counts capped at
+            // len + 1, _adapt.cap_count), so that window and "expanding" share the
+            // moments' block grid and give the same bits.
+            Span::Expanding => Window::Rows(self.len + 1),
         };
         Some(RollingSpec {
             window,
