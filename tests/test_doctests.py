@@ -12,6 +12,7 @@ import pytest
 import capcycle._dates
 import capcycle.data
 import capcycle.data._layout
+import capcycle._lazy
 import capcycle.data._snapshot
 import capcycle.figures.inputs
 import capcycle.events
@@ -20,6 +21,7 @@ import capcycle.performance
 import capcycle.quality
 import capcycle.rolling
 import capcycle.valuation
+import capcycle.xarray
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,8 @@ import capcycle.valuation
         capcycle.events,
         capcycle.fed,
         capcycle.quality,
+        capcycle._lazy,
+        capcycle.xarray,
     ],
     ids=lambda m: m.__name__,
 )

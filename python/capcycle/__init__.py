@@ -21,6 +21,10 @@ from capcycle._core import __version__, _after_fork_in_child
 _os.register_at_fork(after_in_child=_after_fork_in_child)
 from capcycle.performance import excess_returns, relative_performance
 
+if "xarray" in __import__("sys").modules:
+    # The .capcycle accessor, when xarray is already loaded (else: import capcycle.xarray).
+    import capcycle.xarray
+
 __all__ = [
     "__version__",
     "data",

@@ -43,6 +43,7 @@ def rolling_pair(
 # --- valuation --- (src/python/valuation.rs; typed wrappers in capcycle.valuation)
 # kind: "full" | "rolling" (window rows >= 1) | "expanding"; min_periods=None: the
 # kind's default (window for rolling, else 1). Empty or all-NaN x: ValueError.
+# first_row (>= 0): the global row of x's first row, as in `rolling` (chunked callers).
 
 # x: 1-D, or 2-D with time along axis 0 (columns in parallel).
 def valuation_zscore(
@@ -54,6 +55,7 @@ def valuation_zscore(
     scale: str = "std",
     min_periods: int | None = None,
     ddof: int = 1,
+    first_row: int = 0,
 ) -> npt.NDArray[np.float64]: ...
 def valuation_center_scale_1d(
     x: npt.NDArray[np.float64],
@@ -64,6 +66,7 @@ def valuation_center_scale_1d(
     scale: str = "std",
     min_periods: int | None = None,
     ddof: int = 1,
+    first_row: int = 0,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def valuation_percentile_rank(
     x: npt.NDArray[np.float64], kind: str, window: int, *, min_periods: int | None = None

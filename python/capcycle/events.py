@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from capcycle import _core
+from capcycle import _core, _lazy
 from capcycle._dates import DateLike, to_timestamps
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -861,6 +861,9 @@ def event_study(
     >>> list(st.dropped.strftime("%Y-%m-%d")), list(st.events.strftime("%Y-%m-%d"))
     (['2023-06-30'], ['2024-01-08'])
     """
+    if _lazy.kind_of(series) == "frame":
+        return _lazy.event_study(series, events, before=before, after=after, unit=unit, kind=kind, align=align,
+                                 outside=outside)
     before = _count("before", before)
     after = _count("after", after)
     unit = _choice("unit", unit, _UNITS)  # type: ignore[assignment]
@@ -875,6 +878,15 @@ def event_study(
     dropped, requested = requested[~inside], requested[inside]
     rows = _align(requested, naive, days, values, names, is_frame, align)
     raw_summary = _summary_array(days, values, rows, before, after, unit, kind)
+    return _study(raw_summary, index, requested, dropped, rows, days, values, names, is_frame, before, after, unit,
+                  kind, align)
+
+
+def _study(raw_summary: np.ndarray, index: pd.DatetimeIndex, requested: pd.DatetimeIndex,
+           dropped: pd.DatetimeIndex, rows: np.ndarray, days: np.ndarray, values: np.ndarray, names: list[Any],
+           is_frame: bool, before: int, after: int, unit: Unit, kind: Kind, align: Align) -> EventStudy:
+    """The EventStudy of a summary (offsets, series * stats) and the events' rows (also
+    built by ``capcycle._lazy.event_study`` for dask input)."""
     found = np.where(rows >= 0, rows, 0)
     aligned = pd.DataFrame({s: index.take(found[:, s]).where(rows[:, s] >= 0) for s in range(len(names))},
                            index=pd.DatetimeIndex(requested, name="requested"))

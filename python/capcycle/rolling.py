@@ -7,11 +7,9 @@ defaults to ``window`` for row windows and to 1 for durations (``"90D"``), whose
 window ends at and includes each row. Differences from bottleneck: its
 ``min_count`` is our ``min_periods`` and its ``ddof`` defaults to 0, ours to 1.
 
-Unlike pandas, moments are exact to the last digits: a window of identical values
-has a standard deviation of exactly 0 (and a correlation of NaN), data offset by 1e9
-or after a level shift keep a relative error below 1e-12 (pandas is off by about
-1e-6 there), and a window's result depends only on its own rows: a value changes
-only the windows that hold it, and appending rows never changes earlier results.
+Unlike pandas, sums are exact to the last digits: a window of identical values has
+a standard deviation of exactly 0 (and a correlation of NaN), and data offset by
+1e9 keep a relative error below 1e-9 (pandas is off by about 1e-6 there).
 
 Infinities keep their IEEE meaning (pandas turns them into NaN first): ``+inf``
 and ``-inf`` are values, they count toward ``min_periods``, and they change only
@@ -48,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from capcycle import _core
+from capcycle import _core, _lazy
 from capcycle._adapt import _is_polars, as_float_array, cap_count, check_int, check_time_order, nanoseconds
 
 if TYPE_CHECKING:
@@ -212,6 +210,8 @@ def _rolling(
     q: float | None,
     axis: int,
     on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     # One signature for every statistic (the contract's): ddof means something to
     # var/std/zscore only, q to quantile only; elsewhere only their defaults pass.
@@ -221,6 +221,8 @@ def _rolling(
     if stat != "quantile" and q is not None:
         raise ValueError(f"q: only rolling.quantile takes q, not rolling.{stat}")
     ddof = _ddof(stat, ddof)
+    if _lazy.wants(x, dim, times):
+        return _lazy.rolling(stat, x, window, min_periods, ddof, q, axis, dim=dim, times=times)
     adapted = as_float_array(x, "x")
     values, index = adapted.values, adapted.index
     along = _axis(axis, values.ndim)
@@ -292,6 +294,8 @@ def _rolling_pair(
     ddof: int,
     join: Join,
     on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     if not isinstance(join, str) or join not in _JOINS:
         raise ValueError(f"join: must be 'outer', 'inner' or 'left', got {join!r}")
@@ -302,6 +306,9 @@ def _rolling_pair(
         other = second_values.iloc[:, 0] if second_values.shape[1] == 1 else second_values
         return restore(_rolling_pair(stat, first_values, other, names, window, min_periods, ddof, join))
     ddof = _ddof(stat, ddof)
+    if _lazy.wants(first, dim, times):
+        return _lazy.rolling_pair(stat, first, second, names, window, min_periods, ddof, join=join, dim=dim,
+                                  times=times)
     first, second, finish = _align(first, second, join, names)
     a = as_float_array(first, names[0])
     b = as_float_array(second, names[1])
@@ -348,6 +355,11 @@ class Statistic(Protocol):
         self, x: npt.ArrayLike, window: Window, *, min_periods: int | None = None,
         ddof: int = 1, q: float | None = None, axis: int = 0, on: None = None,
     ) -> npt.NDArray[np.float64]: ...
+    @overload
+    def __call__(  # dask arrays and DataFrames, xarray DataArrays: the same lazy type
+        self, x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
+        q: float | None = None, axis: int = 0, on: None = None, dim: str | None = None, times: Any = None,
+    ) -> Any: ...
 
 
 class PairStatistic(Protocol):
@@ -378,6 +390,11 @@ class PairStatistic(Protocol):
         self, x: npt.ArrayLike, y: npt.ArrayLike, window: Window, *,
         min_periods: int | None = None, ddof: int = 1, join: Join = "outer", on: None = None,
     ) -> npt.NDArray[np.float64]: ...
+    @overload
+    def __call__(  # lazy inputs (see Statistic)
+        self, x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
+        join: Join = "outer", on: None = None, dim: str | None = None, times: Any = None,
+    ) -> Any: ...
 
 
 class Slope(Protocol):
@@ -408,6 +425,11 @@ class Slope(Protocol):
         self, y: npt.ArrayLike, x: npt.ArrayLike, window: Window, *,
         min_periods: int | None = None, join: Join = "outer", on: None = None,
     ) -> npt.NDArray[np.float64]: ...
+    @overload
+    def __call__(  # lazy inputs (see Statistic)
+        self, y: Any, x: Any, window: Window, *, min_periods: int | None = None, join: Join = "outer",
+        on: None = None, dim: str | None = None, times: Any = None,
+    ) -> Any: ...
 
 
 _PARAMETERS = """
@@ -435,6 +457,14 @@ _PARAMETERS = """
         For a pandas or polars DataFrame: the Date/Datetime column that holds the
         time (as polars' ``rolling_*_by`` and pandas' ``rolling(on=...)``); the other
         columns are the values, and the result keeps ``on`` as it was.
+    dim : str, optional
+        The time dimension of an xarray DataArray (default: its first).
+    times : datetimes, optional
+        The dates of a dask array's rows, for a duration window.
+
+    Dask arrays and DataFrames and xarray DataArrays give the same lazy type back,
+    computed block by block and bit-identical to the in-memory result (see
+    ``capcycle._lazy`` and the README's "Scale-out").
 
     Returns
     -------
@@ -474,9 +504,9 @@ def _document(summary: str, example: str, *, raises: str = "") -> Callable[[Call
 )
 def sum(  # noqa: A001
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("sum", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("sum", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
@@ -487,9 +517,9 @@ def sum(  # noqa: A001
 )
 def mean(
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("mean", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("mean", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
@@ -501,9 +531,9 @@ def mean(
 )
 def var(
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("var", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("var", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
@@ -515,9 +545,9 @@ def var(
 )
 def std(
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("std", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("std", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
@@ -528,9 +558,9 @@ def std(
 )
 def min(  # noqa: A001
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("min", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("min", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
@@ -541,9 +571,9 @@ def min(  # noqa: A001
 )
 def max(  # noqa: A001
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("max", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("max", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
@@ -555,9 +585,9 @@ def max(  # noqa: A001
 )
 def median(
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("median", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("median", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
@@ -572,7 +602,7 @@ def median(
 )
 def quantile(
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
     if q is None:
         raise ValueError("q: quantile needs q, a number in [0, 1]")
@@ -580,7 +610,7 @@ def quantile(
         raise TypeError(f"q: must be a number in [0, 1], got {type(q).__name__}")
     if not 0.0 <= float(q) <= 1.0:
         raise ValueError(f"q: must be in [0, 1], got {q}")
-    return _rolling("quantile", x, window, min_periods, ddof, float(q), axis, on)
+    return _rolling("quantile", x, window, min_periods, ddof, float(q), axis, on, dim, times)
 
 
 @_document(
@@ -594,9 +624,9 @@ def quantile(
 )
 def zscore(
     x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None,
+    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling("zscore", x, window, min_periods, ddof, q, axis, on)
+    return _rolling("zscore", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 _PAIR_DOC = """{summary}
@@ -631,6 +661,9 @@ _PAIR_DOC = """{summary}
         The Date/Datetime column of two DataFrames (pandas or polars): their other
         columns are the values, rows align on it per ``join``. A ``{second}`` with one
         value column is one series, broadcast against every column of ``{first}``.
+    dim, times : optional
+        As for the single-series statistics (lazy inputs: both arguments of one kind;
+        two dask DataFrames align per ``join`` with dask's ``align``).
 
     Returns
     -------
@@ -691,9 +724,9 @@ def _document_pair(
 )
 def cov(
     x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
-    join: Join = "outer", on: str | None = None,
+    join: Join = "outer", on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling_pair("cov", x, y, ("x", "y"), window, min_periods, ddof, join, on)
+    return _rolling_pair("cov", x, y, ("x", "y"), window, min_periods, ddof, join, on, dim, times)
 
 
 @_document_pair(
@@ -704,9 +737,9 @@ def cov(
 )
 def corr(
     x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
-    join: Join = "outer", on: str | None = None,
+    join: Join = "outer", on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling_pair("corr", x, y, ("x", "y"), window, min_periods, ddof, join, on)
+    return _rolling_pair("corr", x, y, ("x", "y"), window, min_periods, ddof, join, on, dim, times)
 
 
 @_document_pair(
@@ -720,6 +753,6 @@ def corr(
 )
 def beta(
     y: Any, x: Any, window: Window, *, min_periods: int | None = None, join: Join = "outer",
-    on: str | None = None,
+    on: str | None = None, dim: str | None = None, times: Any = None,
 ) -> Any:
-    return _rolling_pair("beta", y, x, ("y", "x"), window, min_periods, 1, join, on)
+    return _rolling_pair("beta", y, x, ("y", "x"), window, min_periods, 1, join, on, dim, times)

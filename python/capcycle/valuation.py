@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from capcycle import _core
+from capcycle import _core, _lazy
 from capcycle._adapt import Adapted, _is_polars, as_float_array, cap_count, check_int, check_time_order
 
 if TYPE_CHECKING:
@@ -144,6 +144,11 @@ def zscore(
     x: npt.ArrayLike, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
     ddof: int = ..., scale: ScaleArg = ...,
 ) -> npt.NDArray[np.float64]: ...
+@overload
+def zscore(  # dask arrays and DataFrames, xarray DataArrays: the same lazy type
+    x: Any, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
+    ddof: int = ..., scale: ScaleArg = ..., dim: str | None = ..., rechunk: bool = ...,
+) -> Any: ...
 def zscore(
     x: Any,
     *,
@@ -152,6 +157,8 @@ def zscore(
     min_periods: int | None = None,
     ddof: int = 1,
     scale: ScaleArg = "std",
+    dim: str | None = None,
+    rechunk: bool = False,
 ) -> Any:
     """Z-score around the history's MEDIAN (default) over the FULL SAMPLE (default).
 
@@ -176,6 +183,12 @@ def zscore(
         Delta degrees of freedom of the standard deviation (``scale="std"``).
     scale : {"std", "mad"}, default "std"
         The standard deviation, or the median absolute deviation times 1.4826.
+    dim : str, optional
+        The time dimension of an xarray DataArray (default: its first).
+    rechunk : bool, default False
+        For a dask input chunked along time with ``window=None`` or ``"expanding"``:
+        rechunk time into one chunk instead of raising ``ValueError``. A finite
+        window runs chunk by chunk, bit-identical to the in-memory result.
 
     Returns
     -------
@@ -200,6 +213,9 @@ def zscore(
     """
     center = _choice(center, "center", ("median", "mean"))  # type: ignore[assignment]
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
+    if _lazy.wants(x, dim, rechunk):
+        return _lazy.valuation("zscore", x, window, min_periods, dim=dim, rechunk=rechunk, center=center,
+                               scale=scale, ddof=ddof)
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods, adapted)
     ddof = _ddof(ddof, scale, adapted)
@@ -239,6 +255,12 @@ def bands(
     x: pd.Series[Any] | npt.ArrayLike, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
     scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ...,
 ) -> pd.DataFrame: ...
+@overload
+def bands(  # a dask DataFrame for dask input, an xarray Dataset for a DataArray
+    x: Any, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
+    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ..., dim: str | None = ...,
+    rechunk: bool = ...,
+) -> Any: ...
 def bands(
     x: Any,
     *,
@@ -248,7 +270,9 @@ def bands(
     scale: ScaleArg = "std",
     min_periods: int | None = None,
     ddof: int = 1,
-) -> pd.DataFrame | pl.DataFrame:
+    dim: str | None = None,
+    rechunk: bool = False,
+) -> Any:
     """The value with its centre and ``centre ± k · scale`` lines, ready to plot.
 
     Parameters
@@ -267,6 +291,8 @@ def bands(
         As in :func:`zscore`; rows below it have NaN lines.
     ddof : int, default 1
         Delta degrees of freedom of the standard deviation.
+    dim, rechunk : optional
+        As in :func:`zscore`.
 
     Returns
     -------
@@ -274,7 +300,8 @@ def bands(
         Columns ``value, center, +1sd, -1sd, +2sd, -2sd`` (one ``+{k}sd, -{k}sd``
         pair per level, in the order given; ``k=1.5`` gives ``+1.5sd``); with
         ``scale="mad"`` they are ``+1mad, -1mad, ...``. The index is ``x``'s for a
-        Series, else a RangeIndex.
+        Series, else a RangeIndex. A dask input gives a dask DataFrame, a DataArray an
+        xarray Dataset of those lines.
 
     Raises
     ------
@@ -297,6 +324,9 @@ def bands(
     center = _choice(center, "center", ("median", "mean"))  # type: ignore[assignment]
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     levels = _band_levels(k)
+    if _lazy.wants(x, dim, rechunk):
+        return _lazy.bands(x, levels, window, min_periods, dim=dim, rechunk=rechunk, center=center,
+                           scale=scale, ddof=ddof)
     adapted = as_float_array(x, "x", max_ndim=1)
     kind, rows, periods = _span(window, min_periods, adapted)
     ddof = _ddof(ddof, scale, adapted)
@@ -325,7 +355,13 @@ def percentile_rank(x: pl.Series, *, window: WindowArg = ..., min_periods: int |
 def percentile_rank(x: pl.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...) -> pl.DataFrame: ...
 @overload
 def percentile_rank(x: npt.ArrayLike, *, window: WindowArg = ..., min_periods: int | None = ...) -> npt.NDArray[np.float64]: ...
-def percentile_rank(x: Any, *, window: WindowArg = None, min_periods: int | None = None) -> Any:
+@overload
+def percentile_rank(
+    x: Any, *, window: WindowArg = ..., min_periods: int | None = ..., dim: str | None = ..., rechunk: bool = ...
+) -> Any: ...
+def percentile_rank(
+    x: Any, *, window: WindowArg = None, min_periods: int | None = None, dim: str | None = None, rechunk: bool = False
+) -> Any:
     """Share of the window's observations at or below each value, in [0, 1].
 
     Ties count as "at or below", so the largest value of a window ranks 1 and the
@@ -339,6 +375,8 @@ def percentile_rank(x: Any, *, window: WindowArg = None, min_periods: int | None
     window : None, int or "expanding", default None
         As in :func:`zscore`.
     min_periods : int, optional
+        As in :func:`zscore`.
+    dim, rechunk : optional
         As in :func:`zscore`.
 
     Returns
@@ -360,6 +398,8 @@ def percentile_rank(x: Any, *, window: WindowArg = None, min_periods: int | None
     >>> valuation.percentile_rank([3.0, 1.0, 2.0, 2.0], window="expanding").tolist()
     [1.0, 0.5, 0.6666666666666666, 0.75]
     """
+    if _lazy.wants(x, dim, rechunk):
+        return _lazy.valuation("percentile_rank", x, window, min_periods, dim=dim, rechunk=rechunk)
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods, adapted)
     return adapted.wrap(_core.valuation_percentile_rank(adapted.values, kind, rows, min_periods=periods))

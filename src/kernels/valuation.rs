@@ -114,6 +114,9 @@ pub struct ValuationSpec {
     pub ddof: usize,
     pub min_periods: usize,
     pub len: usize,
+    /// The global row of the lanes' first row: a rolling window's moments sit on the
+    /// engine's block grid counted from global row 0 (chunked callers pass it).
+    pub first_row: usize,
 }
 
 impl ValuationSpec {
@@ -144,7 +147,13 @@ impl ValuationSpec {
             ddof,
             min_periods,
             len,
+            first_row: 0,
         })
+    }
+
+    /// The same computation on lanes whose first row is global row `first_row`.
+    pub fn starting_at(self, first_row: usize) -> Self {
+        ValuationSpec { first_row, ..self }
     }
 
     /// The engine's spec for rolling and expanding spans (None for the full sample).
@@ -152,14 +161,17 @@ impl ValuationSpec {
         let window = match self.span {
             Span::Full => return None,
             Span::Rolling(n) => Window::Rows(n),
-            // A window of at least the lane's length is expanding: ranked once.
-            Span::Expanding => Window::Rows(self.len.max(1)),
+            // A window of at least the lane's length is expanding: ranked once. Its
+            // length is that of the longest row window callers pass (counts capped at
+            // len + 1, _adapt.cap_count), so that window and "expanding" share the
+            // moments' block grid and give the same bits.
+            Span::Expanding => Window::Rows(self.len + 1),
         };
         Some(RollingSpec {
             window,
             min_periods: self.min_periods,
             len: self.len,
-            first_row: 0,
+            first_row: self.first_row,
         })
     }
 
@@ -303,6 +315,40 @@ mod tests {
         len: usize,
     ) -> ValuationSpec {
         ValuationSpec::new(span, center, scale, mp, 1, len).unwrap()
+    }
+
+    /// A chunk that starts `window - 1` rows early and says where (`starting_at`)
+    /// gets the whole lane's bits: what capcycle._lazy relies on.
+    #[test]
+    fn a_chunk_started_at_its_global_row_has_the_bits_of_the_whole_lane() {
+        let x: Vec<f64> = (0..300)
+            .map(|i| {
+                if i % 17 == 5 {
+                    NAN
+                } else {
+                    1e9 + ((i * 37) % 101) as f64 * 0.1
+                }
+            })
+            .collect();
+        for center in [Center::Mean, Center::Median] {
+            let whole_spec = spec(Span::Rolling(20), center, Scale::Std, Some(3), x.len());
+            let mut whole = vec![0.0; x.len()];
+            whole_spec.zscore(&x, &mut whole);
+            for start in [19, 77, 150, 281] {
+                let chunk = &x[start - 19..];
+                let chunk_spec = spec(Span::Rolling(20), center, Scale::Std, Some(3), chunk.len())
+                    .starting_at(start - 19);
+                let mut out = vec![0.0; chunk.len()];
+                chunk_spec.zscore(chunk, &mut out);
+                for (row, (a, b)) in out[19..].iter().zip(&whole[start..]).enumerate() {
+                    assert_eq!(
+                        a.to_bits(),
+                        b.to_bits(),
+                        "{center:?} start {start} row {row}"
+                    );
+                }
+            }
+        }
     }
 
     fn zscores(s: &ValuationSpec, x: &[f64]) -> Vec<f64> {

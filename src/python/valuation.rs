@@ -2,7 +2,9 @@
 //! (1-D or 2-D) and `valuation_center_scale_1d` (the lines of
 //! `capcycle.valuation.bands`). Inputs are float64 arrays of any strides
 //! (capcycle.valuation converts); `kind` is `"full"`, `"rolling"` (with `window`
-//! rows) or `"expanding"`; `min_periods=None` takes the kind's default.
+//! rows) or `"expanding"`; `min_periods=None` takes the kind's default; `first_row`
+//! (rolling z-scores and lines) is the global row of the input's first row, for
+//! chunked callers (capcycle._lazy), as in `_core.rolling`.
 //! Each function validates and extracts everything first, then runs the kernel with
 //! the GIL released; 2-D input runs its columns in parallel (`kernels::panel`).
 
@@ -21,6 +23,7 @@ fn spec_of(
     scale: &str,
     min_periods: Option<i64>,
     ddof: i64,
+    first_row: i64,
 ) -> PyResult<ValuationSpec> {
     let span = Span::parse(kind, window)?;
     let min_periods = min_periods
@@ -34,12 +37,12 @@ fn spec_of(
         non_negative("ddof", ddof)?,
         len,
     )?;
-    Ok(spec)
+    Ok(spec.starting_at(non_negative("first_row", first_row)?))
 }
 
 /// (x - centre) / scale of a 1-D array, or of each column of a 2-D one.
 #[pyfunction]
-#[pyo3(signature = (x, kind, window, *, center = "median", scale = "std", min_periods = None, ddof = 1))]
+#[pyo3(signature = (x, kind, window, *, center = "median", scale = "std", min_periods = None, ddof = 1, first_row = 0))]
 #[allow(clippy::too_many_arguments)]
 fn valuation_zscore<'py>(
     py: Python<'py>,
@@ -50,9 +53,19 @@ fn valuation_zscore<'py>(
     scale: &str,
     min_periods: Option<i64>,
     ddof: i64,
+    first_row: i64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let x = Values::extract("x", x)?;
-    let spec = spec_of(x.rows(), kind, window, center, scale, min_periods, ddof)?;
+    let spec = spec_of(
+        x.rows(),
+        kind,
+        window,
+        center,
+        scale,
+        min_periods,
+        ddof,
+        first_row,
+    )?;
     per_lane(py, x, |lane, out| spec.zscore(lane, out))
 }
 
@@ -73,7 +86,7 @@ type Lines<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// The centre and scale lines of a 1-D array: `(center, scale)`.
 #[pyfunction]
-#[pyo3(signature = (x, kind, window, *, center = "median", scale = "std", min_periods = None, ddof = 1))]
+#[pyo3(signature = (x, kind, window, *, center = "median", scale = "std", min_periods = None, ddof = 1, first_row = 0))]
 #[allow(clippy::too_many_arguments)]
 fn valuation_center_scale_1d<'py>(
     py: Python<'py>,
@@ -84,9 +97,19 @@ fn valuation_center_scale_1d<'py>(
     scale: &str,
     min_periods: Option<i64>,
     ddof: i64,
+    first_row: i64,
 ) -> PyResult<Lines<'py>> {
     let values = try_lane("x", &x)?;
-    let spec = spec_of(values.len(), kind, window, center, scale, min_periods, ddof)?;
+    let spec = spec_of(
+        values.len(),
+        kind,
+        window,
+        center,
+        scale,
+        min_periods,
+        ddof,
+        first_row,
+    )?;
     check_has_values("x", values.iter())?;
     let (mut centre, mut spread) = (alloc_f64("x", values.len())?, alloc_f64("x", values.len())?);
     py.detach(|| in_pool(|| spec.center_scale(&values, &mut centre, &mut spread)));
@@ -105,7 +128,8 @@ fn valuation_percentile_rank<'py>(
     min_periods: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let x = Values::extract("x", x)?;
-    let spec = spec_of(x.rows(), kind, window, "median", "std", min_periods, 0)?;
+    // Ranks are order statistics: position-independent, no first_row needed.
+    let spec = spec_of(x.rows(), kind, window, "median", "std", min_periods, 0, 0)?;
     per_lane(py, x, |lane, out| spec.percentile_rank(lane, out))
 }
 
