@@ -238,12 +238,15 @@ fn add_months(date: NaiveDate, k: i64) -> Option<NaiveDate> {
 }
 
 fn is_month_end(date: NaiveDate) -> bool {
-    date.succ_opt().is_none_or(|next| next.month() != date.month())
+    date.succ_opt()
+        .is_none_or(|next| next.month() != date.month())
 }
 
 /// The last day of `date`'s month.
 fn month_end(date: NaiveDate) -> Option<NaiveDate> {
-    date.with_day(1)?.checked_add_months(Months::new(1))?.pred_opt()
+    date.with_day(1)?
+        .checked_add_months(Months::new(1))?
+        .pred_opt()
 }
 
 /// The row of each (event, offset), event-major (`out[e * offsets.len() + j]`),
@@ -597,7 +600,12 @@ mod tests {
     fn a_month_end_stays_a_month_end() {
         let day = |y, m, d| from_date(NaiveDate::from_ymd_opt(y, m, d).unwrap());
         // month-end rows: offset k must land on the k-th next month-end, never repeat
-        let time = [day(2024, 3, 31), day(2024, 4, 30), day(2024, 5, 31), day(2024, 6, 30)];
+        let time = [
+            day(2024, 3, 31),
+            day(2024, 4, 30),
+            day(2024, 5, 31),
+            day(2024, 6, 30),
+        ];
         let rows = source_rows(&time, &[1], &[-1, 0, 1, 2], Unit::Months).unwrap();
         assert_eq!(rows, vec![0, 1, 2, 3]);
         // mid-month dates keep their day (clamped): Jan 30 + 1 month = Feb 29 (2024)
@@ -605,7 +613,10 @@ mod tests {
         assert_eq!(add_months(date, 1), NaiveDate::from_ymd_opt(2024, 2, 29));
         let feb_end = NaiveDate::from_ymd_opt(2023, 2, 28).unwrap();
         assert_eq!(add_months(feb_end, 1), NaiveDate::from_ymd_opt(2023, 3, 31));
-        assert_eq!(add_months(feb_end, -1), NaiveDate::from_ymd_opt(2023, 1, 31));
+        assert_eq!(
+            add_months(feb_end, -1),
+            NaiveDate::from_ymd_opt(2023, 1, 31)
+        );
     }
     use ndarray::Array2;
 
