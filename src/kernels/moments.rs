@@ -1051,6 +1051,88 @@ pub(crate) mod avx2 {
         }
     }
 
+    /// The rows of four block pairs of one series: `self.0[k]` is pair k's earlier
+    /// block and the first w - 1 rows of its later one.
+    struct Quad<'a>([&'a [f64]; 4]);
+
+    impl<'a> Quad<'a> {
+        fn new(x: &'a [f64], starts: [usize; 4], w: usize) -> Self {
+            Quad(std::array::from_fn(|k| {
+                &x[starts[k]..starts[k] + 2 * w - 1]
+            }))
+        }
+
+        /// Rows j..j + 4 of every pair, as four vectors (row j + i of every pair).
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn load(&self, j: usize) -> [__m256d; 4] {
+            transpose(std::array::from_fn(|k| {
+                let values = &self.0[k][j..j + 4];
+                // SAFETY: `values` holds four f64.
+                unsafe { _mm256_loadu_pd(values.as_ptr()) }
+            }))
+        }
+
+        /// Row j of every pair.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn gather(&self, j: usize) -> __m256d {
+            let r = &self.0;
+            _mm256_set_pd(r[3][j], r[2][j], r[1][j], r[0][j])
+        }
+    }
+
+    /// Where four block pairs write their w windows' values: pair k's from
+    /// `out[starts[k] + w - 1 - offset]` on (its earlier block's own window first).
+    /// Pointers, not slices: a short group repeats a pair, whose copies write the
+    /// same values to the same rows.
+    struct Outputs {
+        dest: [*mut f64; 4],
+        w: usize,
+    }
+
+    impl Outputs {
+        fn new(out: &mut [f64], starts: [usize; 4], w: usize, offset: usize) -> Self {
+            for &start in &starts {
+                assert!(start + w > offset && start + 2 * w - 1 - offset <= out.len());
+            }
+            Outputs {
+                // SAFETY: in bounds (asserted above).
+                dest: std::array::from_fn(|k| unsafe {
+                    out.as_mut_ptr().add(starts[k] + w - 1 - offset)
+                }),
+                w,
+            }
+        }
+
+        /// Output `at` (< w) of every pair.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn store(&self, at: usize, v: __m256d) {
+            assert!(at < self.w);
+            let mut lanes = [0.0f64; 4];
+            // SAFETY: `lanes` holds four f64; `at` is within every pair's outputs.
+            unsafe {
+                _mm256_storeu_pd(lanes.as_mut_ptr(), v);
+                for (dest, value) in self.dest.iter().zip(lanes) {
+                    *dest.add(at) = value;
+                }
+            }
+        }
+
+        /// Outputs at..at + 4 of every pair, from four vectors (output at + i of every
+        /// pair).
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn store4(&self, at: usize, v: [__m256d; 4]) {
+            assert!(at + 4 <= self.w);
+            for (dest, column) in self.dest.iter().zip(transpose(v)) {
+                // SAFETY: outputs at..at + 4 are within every pair's outputs.
+                unsafe { _mm256_storeu_pd(dest.add(at), column) };
+            }
+        }
+    }
+
     /// `single_fast::<4, _>` for `output` (whose `ddof`, if any, is below `w`).
     #[target_feature(enable = "avx2")]
     #[allow(clippy::too_many_arguments)]
@@ -1099,25 +1181,9 @@ pub(crate) mod avx2 {
         min_periods: f64,
     ) -> [bool; 4] {
         let squares = OUT >= 2;
-        // Pair k reads x[starts[k]..starts[k] + 2w - 1] and writes its windows' values
-        // to out[starts[k] + w - 1 - offset..][..w]: checked once, here.
-        for &start in &starts {
-            assert!(start + 2 * w - 1 <= x.len() && start + w > offset);
-            assert!(start + 2 * w - 1 - offset <= out.len());
-        }
-        let rows: [&[f64]; 4] = std::array::from_fn(|k| &x[starts[k]..starts[k] + 2 * w - 1]);
-        let dest: [*mut f64; 4] = std::array::from_fn(|k| {
-            // SAFETY: in bounds (asserted above).
-            unsafe { out.as_mut_ptr().add(starts[k] + w - 1 - offset) }
-        });
-        let load = |j: usize| -> [__m256d; 4] {
-            // SAFETY: j + 4 <= 2w - 1 at every call, so rows[k][j..j + 4] exist.
-            transpose(std::array::from_fn(|k| unsafe {
-                _mm256_loadu_pd(rows[k].as_ptr().add(j))
-            }))
-        };
-        let gather = |j: usize| _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j]);
-        let a = gather(w - 1);
+        let rows = Quad::new(x, starts, w);
+        let outputs = Outputs::new(out, starts, w, offset);
+        let a = rows.gather(w - 1);
         let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
         let ddof_v = _mm256_set1_pd(ddof as f64);
         // With NaN rows (NANS): counts per window, NaN rows adding an exact +0.0 to
@@ -1151,17 +1217,16 @@ pub(crate) mod avx2 {
         let mut j = w;
         while j >= 4 {
             j -= 4;
-            let r = load(j);
+            let r = rows.load(j);
             for i in (0..4).rev() {
                 add_suffix(j + i, r[i]);
             }
         }
         while j > 0 {
             j -= 1;
-            add_suffix(j, gather(j));
+            add_suffix(j, rows.gather(j));
         }
         let mut checks = Checks::new();
-        let mut lanes = [0.0f64; 4];
         // A window's value; with NaN rows, f64::NAN below min_periods (or ddof + 1)
         // observations, those windows unchecked.
         let evaluate =
@@ -1187,12 +1252,7 @@ pub(crate) mod avx2 {
         // The earlier block's own window.
         let whole1 = _mm256_add_pd(s1, zero);
         let whole2 = _mm256_add_pd(s2, zero);
-        let v = evaluate(n_whole, whole1, whole2, a, &mut checks);
-        // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
-        for k in 0..4 {
-            unsafe { *dest[k] = lanes[k] };
-        }
+        outputs.store(0, evaluate(n_whole, whole1, whole2, a, &mut checks));
         let (mut p1, mut p2, mut pn) = (zero, zero, zero);
         let n_full = _mm256_set1_pd(w as f64);
         let mut window = |t: usize, row: __m256d, checks: &mut Checks| -> __m256d {
@@ -1224,22 +1284,15 @@ pub(crate) mod avx2 {
         let mut t = 0;
         while t + 4 < w {
             prefetch(ahead.wrapping_add(4 * t));
-            let r = load(w + t);
-            let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, r[i], &mut checks));
-            let columns = transpose(v);
-            for k in 0..4 {
-                // SAFETY: outputs 1 + t..1 + t + 4 of pair k are in bounds (t + 4 <= w - 1).
-                unsafe { _mm256_storeu_pd(dest[k].add(1 + t), columns[k]) };
-            }
+            let r = rows.load(w + t);
+            outputs.store4(
+                1 + t,
+                std::array::from_fn(|i| window(t + i, r[i], &mut checks)),
+            );
             t += 4;
         }
         while t < w - 1 {
-            let v = window(t, gather(w + t), &mut checks);
-            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
-            for k in 0..4 {
-                // SAFETY: output 1 + t <= w - 1 of pair k is in bounds.
-                unsafe { *dest[k].add(1 + t) = lanes[k] };
-            }
+            outputs.store(1 + t, window(t, rows.gather(w + t), &mut checks));
             t += 1;
         }
         // A NaN or an infinity anywhere leaves a total non-finite.
@@ -1302,26 +1355,9 @@ pub(crate) mod avx2 {
         suffix: &mut Vec<f64>,
         min_periods: f64,
     ) -> [bool; 4] {
-        for &start in &starts {
-            assert!(start + 2 * w - 1 <= x.len().min(y.len()) && start + w > offset);
-            assert!(start + 2 * w - 1 - offset <= out.len());
-        }
-        let ys: [&[f64]; 4] = std::array::from_fn(|k| &y[starts[k]..starts[k] + 2 * w - 1]);
-        let xs: [&[f64]; 4] = std::array::from_fn(|k| &x[starts[k]..starts[k] + 2 * w - 1]);
-        let dest: [*mut f64; 4] = std::array::from_fn(|k| {
-            // SAFETY: in bounds (asserted above).
-            unsafe { out.as_mut_ptr().add(starts[k] + w - 1 - offset) }
-        });
-        let load = |rows: &[&[f64]; 4], j: usize| -> [__m256d; 4] {
-            // SAFETY: j + 4 <= 2w - 1 at every call.
-            transpose(std::array::from_fn(|k| unsafe {
-                _mm256_loadu_pd(rows[k].as_ptr().add(j))
-            }))
-        };
-        let gather = |rows: &[&[f64]; 4], j: usize| {
-            _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j])
-        };
-        let (ay, ax) = (gather(&ys, w - 1), gather(&xs, w - 1));
+        let (ys, xs) = (Quad::new(y, starts, w), Quad::new(x, starts, w));
+        let outputs = Outputs::new(out, starts, w, offset);
+        let (ay, ax) = (ys.gather(w - 1), xs.gather(w - 1));
         let n_full = _mm256_set1_pd(w as f64);
         let ddof_v = _mm256_set1_pd(ddof as f64);
         // As in `pairs`: with NaN rows, counts per window after the five sums.
@@ -1369,14 +1405,14 @@ pub(crate) mod avx2 {
         let mut j = w;
         while j >= 4 {
             j -= 4;
-            let (yr, xr) = (load(&ys, j), load(&xs, j));
+            let (yr, xr) = (ys.load(j), xs.load(j));
             for i in (0..4).rev() {
                 add_suffix(j + i, yr[i], xr[i], &mut s);
             }
         }
         while j > 0 {
             j -= 1;
-            add_suffix(j, gather(&ys, j), gather(&xs, j), &mut s);
+            add_suffix(j, ys.gather(j), xs.gather(j), &mut s);
         }
         // Range: least and largest sums of squares of y and of x over the windows
         // (with NaN rows, over those not below min_periods or ddof + 1 pairs, which
@@ -1411,12 +1447,7 @@ pub(crate) mod avx2 {
         } else {
             n_full
         };
-        let mut lanes = [0.0f64; 4];
-        // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), evaluate(n_whole, &whole)) };
-        for k in 0..4 {
-            unsafe { *dest[k] = lanes[k] };
-        }
+        outputs.store(0, evaluate(n_whole, &whole));
         let mut p = [zero; 5];
         let mut pn = zero;
         let mut window =
@@ -1448,22 +1479,15 @@ pub(crate) mod avx2 {
         while t + 4 < w {
             prefetch(ahead_y.wrapping_add(4 * t));
             prefetch(ahead_x.wrapping_add(4 * t));
-            let (yr, xr) = (load(&ys, w + t), load(&xs, w + t));
-            let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, yr[i], xr[i], &mut p));
-            let columns = transpose(v);
-            for k in 0..4 {
-                // SAFETY: outputs 1 + t..1 + t + 4 of pair k are in bounds.
-                unsafe { _mm256_storeu_pd(dest[k].add(1 + t), columns[k]) };
-            }
+            let (yr, xr) = (ys.load(w + t), xs.load(w + t));
+            outputs.store4(
+                1 + t,
+                std::array::from_fn(|i| window(t + i, yr[i], xr[i], &mut p)),
+            );
             t += 4;
         }
         while t < w - 1 {
-            let v = window(t, gather(&ys, w + t), gather(&xs, w + t), &mut p);
-            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
-            for k in 0..4 {
-                // SAFETY: output 1 + t <= w - 1 of pair k is in bounds.
-                unsafe { *dest[k].add(1 + t) = lanes[k] };
-            }
+            outputs.store(1 + t, window(t, ys.gather(w + t), xs.gather(w + t), &mut p));
             t += 1;
         }
         let mut fine = _mm256_and_pd(
