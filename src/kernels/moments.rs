@@ -1548,9 +1548,13 @@ fn rows_lane<M: Kind>(
     }
     let min_periods = min_periods as f64;
     // Pair c is whole when its earlier block and the first w - 1 rows of its later
-    // one are in the lane: the fast path's pairs.
-    let whole =
-        move |c: u128| c >= 1 && (c - 1) * w128 >= r0 && (c + 1) * w128 - 1 <= r0 + len as u128;
+    // one are in the lane: the fast path's pairs, whose windows all hold w rows (so
+    // it serves only a min_periods of at most w: callers such as valuation's
+    // expanding span may ask for more).
+    let fast = min_periods <= w as f64;
+    let whole = move |c: u128| {
+        fast && c >= 1 && (c - 1) * w128 >= r0 && (c + 1) * w128 - 1 <= r0 + len as u128
+    };
     let run = |(sums, suffix): &mut (Vec<M::Sums>, Vec<f64>), (c0, piece): (u128, &mut [f64])| {
         let offset = bound(c0);
         let task_end = (c0 + per_task as u128).min(last_block + 2);
@@ -1586,7 +1590,7 @@ fn rows_lane<M: Kind>(
             }
             // One pair, possibly cut short by the lane's end.
             let block_end = c * w128;
-            if c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
+            if fast && c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
                 let later = ((r0 + len as u128 - block_end) as usize).min(w - 1);
                 let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix, None);
                 done[(c - c0) as usize] = ok;
@@ -2017,6 +2021,16 @@ mod tests {
         };
         moments(&x, grid, 1, MomentOutput::Sum, &mut out, false);
         assert_eq!(out, vec![1.0, 3.0, 6.0, 4.0, 9.0, 6.0]);
+    }
+
+    #[test]
+    fn min_periods_above_the_window_gives_nan() {
+        // Valuation's expanding span runs a window of the lane's length with its own
+        // min_periods, which may exceed it.
+        for output in [MomentOutput::Mean, MomentOutput::Zscore { ddof: 1 }] {
+            let out = rolled(&[0.0, 0.01], 2, 0, 3, output);
+            assert!(out.iter().all(|v| v.is_nan()), "{output:?}");
+        }
     }
 
     #[test]
