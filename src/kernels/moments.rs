@@ -827,11 +827,15 @@ impl Kind for Paired<'_> {
 /// The windows of one block pair: `suffix` holds the rows of the earlier block that
 /// are in the lane, `prefix` those of the later one; `outputs` yields (last row,
 /// first row) of each window to evaluate, ascending, each ending at most at
-/// `prefix.end - 1` and starting in `suffix.start..=prefix.start`. `emit(row, value)`.
+/// `prefix.end - 1` and starting in `suffix.start..suffix.start + heads` or at
+/// `prefix.start` (only those suffix sums are kept: a row-count window's pair needs
+/// the first `prefix.len() + 1`, however long its block). `emit(row, value)`.
+#[allow(clippy::too_many_arguments)]
 fn block_pair<M: Kind>(
     m: &M,
     suffix: Range<usize>,
     prefix: Range<usize>,
+    heads: usize,
     outputs: impl Iterator<Item = (usize, usize)>,
     min_periods: f64,
     scratch: &mut Vec<M::Sums>,
@@ -840,14 +844,20 @@ fn block_pair<M: Kind>(
     let early = suffix.clone().rev().find_map(|i| m.anchor_at(i));
     let late = prefix.clone().find_map(|i| m.anchor_at(i));
     let (early_anchor, late_anchor) = (early.unwrap_or_default(), late.unwrap_or_default());
-    // Suffix sums about the early anchor, summed from the block's end backwards; one
-    // slot past the end for an empty suffix.
+    // Suffix sums about the early anchor, summed from the block's end backwards, the
+    // first `kept` of them kept; one slot more for an empty suffix.
+    let kept = heads.min(suffix.len());
     scratch.clear();
-    scratch.resize(suffix.len() + 1, M::Sums::default());
+    scratch.resize(kept + 1, M::Sums::default());
     let mut running = M::Sums::default();
     for i in suffix.clone().rev() {
         m.add(&mut running, i, early_anchor);
-        scratch[i - suffix.start] = running;
+        if let Some(slot) = scratch
+            .get_mut(i - suffix.start)
+            .filter(|_| i - suffix.start < kept)
+        {
+            *slot = running;
+        }
     }
     // Prefix sums about each anchor, each advanced only as far as a window needs it.
     let (mut about_early, mut about_late) = (M::Sums::default(), M::Sums::default());
@@ -858,7 +868,12 @@ fn block_pair<M: Kind>(
             emit(last, f64::NAN);
             continue;
         }
-        let head = &scratch[first.clamp(suffix.start, suffix.end) - suffix.start];
+        let position = first.clamp(suffix.start, suffix.end) - suffix.start;
+        let head = &scratch[if position == suffix.len() {
+            kept
+        } else {
+            position
+        }];
         let (sums, anchor) = if M::has_finite(head) {
             while next_early <= last {
                 m.add(&mut about_early, next_early, early_anchor);
@@ -1592,8 +1607,12 @@ fn rows_lane<M: Kind>(
             let block_end = c * w128;
             if fast && c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
                 let later = ((r0 + len as u128 - block_end) as usize).min(w - 1);
-                let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix, None);
-                done[(c - c0) as usize] = ok;
+                // The scalar fast path fails on a NaN: look first (a cheap pass) rather
+                // than scan a block twice (a long expanding window's last row).
+                if !m.any_nan(starts(c)..starts(c) + w + later) {
+                    let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix, None);
+                    done[(c - c0) as usize] = ok;
+                }
             }
             c += 1;
         }
@@ -1606,10 +1625,12 @@ fn rows_lane<M: Kind>(
             let prefix = local(c * w128)..local((c + 1) * w128);
             let rows = bound(c)..bound(c + 1);
             let outputs = rows.map(|i| (i, (i + 1).saturating_sub(w).max(suffix.start)));
+            let heads = prefix.len() + 1;
             block_pair(
                 m,
                 suffix.clone(),
                 prefix,
+                heads,
                 outputs,
                 min_periods,
                 sums,
@@ -1654,10 +1675,12 @@ fn span_lane<M: Kind>(m: &M, times: &[i64], span: i64, min_periods: usize, out: 
             }
             (row, start)
         });
+        let heads = suffix.len();
         block_pair(
             m,
             suffix,
             i..end,
+            heads,
             outputs,
             min_periods,
             &mut scratch,
@@ -1861,10 +1884,12 @@ mod tests {
             let prefix = (c * w).min(len)..((c + 1) * w).min(len);
             let rows = (c * w).saturating_sub(1).min(len)..((c + 1) * w - 1).min(len);
             let outputs = rows.map(|i| (i, (i + 1).saturating_sub(w)));
+            let heads = prefix.len() + 1;
             block_pair(
                 m,
                 suffix,
                 prefix,
+                heads,
                 outputs,
                 mp as f64,
                 &mut scratch,
