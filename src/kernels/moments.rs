@@ -29,7 +29,7 @@
 //! chunked caller cut the lane (given the right `first_row`). Tested bit for bit.
 //!
 //! Range. Squares leave f64's range for deviations beyond about 2^±450. A window
-//! whose sums left the safe range (checked on its own sums: see [`squares_in_range`])
+//! whose sums left the safe range (checked on its own sums: see `squares_in_range`)
 //! is evaluated directly from its rows, scaled by a power of two chosen from its own
 //! deviations (exact), so a huge value changes only the windows that hold it.
 //!
@@ -38,8 +38,8 @@
 //! holds both signs), and NaN var, std, zscore, cov, corr and beta. NaN rows are
 //! skipped (in a pair, a row where either is NaN).
 //!
-//! Speed. [`block_pair`] is the general path (any NaN, infinity, partial block or
-//! duration). A row-count window's whole block pairs take [`Kind::fast`]: the same
+//! Speed. `block_pair` is the general path (any NaN, infinity, partial block or
+//! duration). A row-count window's whole block pairs take `Kind::fast`: the same
 //! operations in the same order without choosing anchors, four pairs side by side,
 //! on a CPU with AVX2 as explicit intrinsics (`mod avx2`: rows of the four pairs
 //! loaded four at a time and transposed in registers, NaN rows counted where the
