@@ -471,17 +471,26 @@ fn single_fast<const K: usize, const SQUARES: bool>(
     let lanes: [&[f64]; K] = std::array::from_fn(|k| &x[starts[k]..starts[k] + w + later]);
     let anchor: [f64; K] = std::array::from_fn(|k| lanes[k][w - 1]);
     let stride = if SQUARES { 2 * K } else { K };
-    // Every slot is written before it is read: no need to clear it.
-    suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+    // Only the first later + 1 suffix sums are read (each written first: no need to
+    // clear), however long the block.
+    suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
     let (mut s1, mut s2) = ([0.0f64; K], [0.0f64; K]);
-    for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
+    for j in (0..w).rev() {
         for k in 0..K {
             let d = lanes[k][j] - anchor[k];
             s1[k] += d;
-            slot[k] = s1[k];
             if SQUARES {
                 s2[k] += d * d;
-                slot[K + k] = s2[k];
+            }
+        }
+        if let Some(slot) = suffix
+            .chunks_exact_mut(stride)
+            .nth(j)
+            .filter(|_| j <= later)
+        {
+            slot[..K].copy_from_slice(&s1);
+            if SQUARES {
+                slot[K..2 * K].copy_from_slice(&s2);
             }
         }
     }
@@ -585,7 +594,7 @@ impl Kind for Single<'_> {
         let x = self.x;
         let too_few = |ddof: usize| w <= ddof;
         #[cfg(target_arch = "x86_64")]
-        if K == 4 && later + 1 == w && avx2_allowed() {
+        if K == 4 && avx2_allowed() {
             let ddof = match self.output {
                 MomentOutput::Var { ddof }
                 | MomentOutput::Std { ddof }
@@ -595,8 +604,19 @@ impl Kind for Single<'_> {
             if !too_few(ddof) {
                 let starts4 = std::array::from_fn(|k| starts[k]);
                 // SAFETY: the CPU has AVX2 (avx2_allowed).
-                let fine =
-                    unsafe { avx2::single(x, self.output, w, starts4, out, offset, scratch, nans) };
+                let fine = unsafe {
+                    avx2::single(
+                        x,
+                        self.output,
+                        w,
+                        later,
+                        starts4,
+                        out,
+                        offset,
+                        scratch,
+                        nans,
+                    )
+                };
                 return std::array::from_fn(|k| fine[k]);
             }
         }
@@ -735,7 +755,7 @@ impl Kind for Paired<'_> {
     ) -> [bool; K] {
         let output = self.output;
         #[cfg(target_arch = "x86_64")]
-        if K == 4 && later + 1 == w && avx2_allowed() {
+        if K == 4 && avx2_allowed() {
             let (ddof, code) = match output {
                 CoMomentOutput::Cov { ddof } => (ddof, 0),
                 CoMomentOutput::Corr => (1, 1),
@@ -749,22 +769,22 @@ impl Kind for Paired<'_> {
                 let fine = unsafe {
                     match (code, nans.is_some()) {
                         (0, false) => avx2::co_pairs::<0, false>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (1, false) => avx2::co_pairs::<1, false>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (_, false) => avx2::co_pairs::<2, false>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (0, true) => avx2::co_pairs::<0, true>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (1, true) => avx2::co_pairs::<1, true>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (_, true) => avx2::co_pairs::<2, true>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                     }
                 };
@@ -776,10 +796,11 @@ impl Kind for Paired<'_> {
         let ay: [f64; K] = std::array::from_fn(|k| ys[k][w - 1]);
         let ax: [f64; K] = std::array::from_fn(|k| xs[k][w - 1]);
         let stride = 5 * K;
-        // Every slot is written before it is read: no need to clear it.
-        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+        // Only the first later + 1 suffix sums are read (each written first: no need
+        // to clear), however long the block.
+        suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
         let mut s = [[0.0f64; K]; 5];
-        for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
+        for j in (0..w).rev() {
             for k in 0..K {
                 let (dy, dx) = (ys[k][j] - ay[k], xs[k][j] - ax[k]);
                 s[0][k] += dy;
@@ -787,8 +808,14 @@ impl Kind for Paired<'_> {
                 s[2][k] += dy * dy;
                 s[3][k] += dx * dx;
                 s[4][k] += dx * dy;
+            }
+            if let Some(slot) = suffix
+                .chunks_exact_mut(stride)
+                .nth(j)
+                .filter(|_| j <= later)
+            {
                 for (m, sum) in s.iter().enumerate() {
-                    slot[m * K + k] = sum[k];
+                    slot[m * K..(m + 1) * K].copy_from_slice(sum);
                 }
             }
         }
@@ -1071,9 +1098,9 @@ pub(crate) mod avx2 {
     struct Quad<'a>([&'a [f64]; 4]);
 
     impl<'a> Quad<'a> {
-        fn new(x: &'a [f64], starts: [usize; 4], w: usize) -> Self {
+        fn new(x: &'a [f64], starts: [usize; 4], w: usize, later: usize) -> Self {
             Quad(std::array::from_fn(|k| {
-                &x[starts[k]..starts[k] + 2 * w - 1]
+                &x[starts[k]..starts[k] + w + later]
             }))
         }
 
@@ -1097,34 +1124,34 @@ pub(crate) mod avx2 {
         }
     }
 
-    /// Where four block pairs write their w windows' values: pair k's from
+    /// Where four block pairs write their `later + 1` windows' values: pair k's from
     /// `out[starts[k] + w - 1 - offset]` on (its earlier block's own window first).
     /// Pointers, not slices: a short group repeats a pair, whose copies write the
     /// same values to the same rows.
     struct Outputs {
         dest: [*mut f64; 4],
-        w: usize,
+        count: usize,
     }
 
     impl Outputs {
-        fn new(out: &mut [f64], starts: [usize; 4], w: usize, offset: usize) -> Self {
+        fn new(out: &mut [f64], starts: [usize; 4], w: usize, later: usize, offset: usize) -> Self {
             for &start in &starts {
-                assert!(start + w > offset && start + 2 * w - 1 - offset <= out.len());
+                assert!(start + w > offset && start + w + later - offset <= out.len());
             }
             Outputs {
                 // SAFETY: in bounds (asserted above).
                 dest: std::array::from_fn(|k| unsafe {
                     out.as_mut_ptr().add(starts[k] + w - 1 - offset)
                 }),
-                w,
+                count: later + 1,
             }
         }
 
-        /// Output `at` (< w) of every pair.
+        /// Output `at` of every pair.
         #[inline]
         #[target_feature(enable = "avx2")]
         fn store(&self, at: usize, v: __m256d) {
-            assert!(at < self.w);
+            assert!(at < self.count);
             let mut lanes = [0.0f64; 4];
             // SAFETY: `lanes` holds four f64; `at` is within every pair's outputs.
             unsafe {
@@ -1140,7 +1167,7 @@ pub(crate) mod avx2 {
         #[inline]
         #[target_feature(enable = "avx2")]
         fn store4(&self, at: usize, v: [__m256d; 4]) {
-            assert!(at + 4 <= self.w);
+            assert!(at + 4 <= self.count);
             for (dest, column) in self.dest.iter().zip(transpose(v)) {
                 // SAFETY: outputs at..at + 4 are within every pair's outputs.
                 unsafe { _mm256_storeu_pd(dest.add(at), column) };
@@ -1155,6 +1182,7 @@ pub(crate) mod avx2 {
         x: &[f64],
         output: MomentOutput,
         w: usize,
+        later: usize,
         starts: [usize; 4],
         out: &mut [f64],
         offset: usize,
@@ -1172,8 +1200,8 @@ pub(crate) mod avx2 {
             ($($code:literal),*) => {
                 match (code, nans) {
                     $(
-                        ($code, None) => pairs::<$code, false>(x, ddof, w, starts, out, offset, suffix, 0.0),
-                        ($code, Some(mp)) => pairs::<$code, true>(x, ddof, w, starts, out, offset, suffix, mp),
+                        ($code, None) => pairs::<$code, false>(x, ddof, w, later, starts, out, offset, suffix, 0.0),
+                        ($code, Some(mp)) => pairs::<$code, true>(x, ddof, w, later, starts, out, offset, suffix, mp),
                     )*
                     _ => unreachable!("five outputs"),
                 }
@@ -1189,6 +1217,7 @@ pub(crate) mod avx2 {
         x: &[f64],
         ddof: usize,
         w: usize,
+        later: usize,
         starts: [usize; 4],
         out: &mut [f64],
         offset: usize,
@@ -1196,8 +1225,8 @@ pub(crate) mod avx2 {
         min_periods: f64,
     ) -> [bool; 4] {
         let squares = OUT >= 2;
-        let rows = Quad::new(x, starts, w);
-        let outputs = Outputs::new(out, starts, w, offset);
+        let rows = Quad::new(x, starts, w, later);
+        let outputs = Outputs::new(out, starts, w, later, offset);
         let a = rows.gather(w - 1);
         let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
         let ddof_v = _mm256_set1_pd(ddof as f64);
@@ -1205,8 +1234,9 @@ pub(crate) mod avx2 {
         // the sums where the scalar path skips them (the same sums: none is -0.0).
         let counts = if squares { 8 } else { 4 };
         let stride = counts + if NANS { 4 } else { 0 };
-        // Every slot is written before it is read: no need to clear it.
-        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+        // Only the first later + 1 suffix sums are read (each written first: no need
+        // to clear), however long the block.
+        suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
         let sp = suffix.as_mut_ptr();
         let (mut s1, mut s2, mut n1) = (zero, zero, zero);
         let mut add_suffix = |j: usize, row: __m256d| {
@@ -1214,18 +1244,25 @@ pub(crate) mod avx2 {
             let d = if NANS {
                 let present = _mm256_cmp_pd::<_CMP_ORD_Q>(row, row);
                 n1 = _mm256_add_pd(n1, _mm256_and_pd(present, one));
-                // SAFETY: j < w, and suffix holds (w + 1) * stride values.
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + counts), n1) };
                 _mm256_and_pd(present, d)
             } else {
                 d
             };
             s1 = _mm256_add_pd(s1, d);
-            // SAFETY: j < w, and suffix holds (w + 1) * stride values.
-            unsafe { _mm256_storeu_pd(sp.add(j * stride), s1) };
             if squares {
                 s2 = _mm256_add_pd(s2, _mm256_mul_pd(d, d));
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + 4), s2) };
+            }
+            if j <= later {
+                // SAFETY: j <= later, and suffix holds (later + 1) * stride values.
+                unsafe {
+                    _mm256_storeu_pd(sp.add(j * stride), s1);
+                    if squares {
+                        _mm256_storeu_pd(sp.add(j * stride + 4), s2);
+                    }
+                    if NANS {
+                        _mm256_storeu_pd(sp.add(j * stride + counts), n1);
+                    }
+                }
             }
         };
         // Backwards from the block's last row, four rows at a time, then the rest.
@@ -1297,7 +1334,7 @@ pub(crate) mod avx2 {
         // the backward scan's loads would otherwise wait on memory.
         let ahead = x.as_ptr().wrapping_add(starts[3] + 2 * w);
         let mut t = 0;
-        while t + 4 < w {
+        while t + 4 <= later {
             prefetch(ahead.wrapping_add(4 * t));
             let r = rows.load(w + t);
             outputs.store4(
@@ -1306,7 +1343,7 @@ pub(crate) mod avx2 {
             );
             t += 4;
         }
-        while t < w - 1 {
+        while t < later {
             outputs.store(1 + t, window(t, rows.gather(w + t), &mut checks));
             t += 1;
         }
@@ -1364,21 +1401,26 @@ pub(crate) mod avx2 {
         x: &[f64],
         ddof: usize,
         w: usize,
+        later: usize,
         starts: [usize; 4],
         out: &mut [f64],
         offset: usize,
         suffix: &mut Vec<f64>,
         min_periods: f64,
     ) -> [bool; 4] {
-        let (ys, xs) = (Quad::new(y, starts, w), Quad::new(x, starts, w));
-        let outputs = Outputs::new(out, starts, w, offset);
+        let (ys, xs) = (
+            Quad::new(y, starts, w, later),
+            Quad::new(x, starts, w, later),
+        );
+        let outputs = Outputs::new(out, starts, w, later, offset);
         let (ay, ax) = (ys.gather(w - 1), xs.gather(w - 1));
         let n_full = _mm256_set1_pd(w as f64);
         let ddof_v = _mm256_set1_pd(ddof as f64);
         // As in `pairs`: with NaN rows, counts per window after the five sums.
         let stride = if NANS { 24 } else { 20 };
-        // Every slot is written before it is read: no need to clear it.
-        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+        // Only the first later + 1 suffix sums are read (each written first: no need
+        // to clear), however long the block.
+        suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
         let sp = suffix.as_mut_ptr();
         let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
         // Add a row to the sums (and return 1 where it counts, with NaN rows).
@@ -1408,13 +1450,19 @@ pub(crate) mod avx2 {
         let mut n1 = zero;
         let mut add_suffix = |j: usize, yrow: __m256d, xrow: __m256d, s: &mut [__m256d; 5]| {
             let counted = step(s, yrow, xrow);
-            for (m, sum) in s.iter().enumerate() {
-                // SAFETY: j < w, and suffix holds (w + 1) * stride values.
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + 4 * m), *sum) };
-            }
             if NANS {
                 n1 = _mm256_add_pd(n1, counted);
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + 20), n1) };
+            }
+            if j <= later {
+                // SAFETY: j <= later, and suffix holds (later + 1) * stride values.
+                unsafe {
+                    for (m, sum) in s.iter().enumerate() {
+                        _mm256_storeu_pd(sp.add(j * stride + 4 * m), *sum);
+                    }
+                    if NANS {
+                        _mm256_storeu_pd(sp.add(j * stride + 20), n1);
+                    }
+                }
             }
         };
         let mut j = w;
@@ -1491,7 +1539,7 @@ pub(crate) mod avx2 {
         let ahead_y = y.as_ptr().wrapping_add(starts[3] + 2 * w);
         let ahead_x = x.as_ptr().wrapping_add(starts[3] + 2 * w);
         let mut t = 0;
-        while t + 4 < w {
+        while t + 4 <= later {
             prefetch(ahead_y.wrapping_add(4 * t));
             prefetch(ahead_x.wrapping_add(4 * t));
             let (yr, xr) = (ys.load(w + t), xs.load(w + t));
@@ -1501,7 +1549,7 @@ pub(crate) mod avx2 {
             );
             t += 4;
         }
-        while t < w - 1 {
+        while t < later {
             outputs.store(1 + t, window(t, ys.gather(w + t), xs.gather(w + t), &mut p));
             t += 1;
         }
@@ -1607,10 +1655,18 @@ fn rows_lane<M: Kind>(
             let block_end = c * w128;
             if fast && c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
                 let later = ((r0 + len as u128 - block_end) as usize).min(w - 1);
-                // The scalar fast path fails on a NaN: look first (a cheap pass) rather
-                // than scan a block twice (a long expanding window's last row).
-                if !m.any_nan(starts(c)..starts(c) + w + later) {
-                    let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix, None);
+                let start = starts(c);
+                let with_nan = m.any_nan(start..start + w + later);
+                if avx2_allowed() {
+                    // The AVX2 kernels with the pair in all four lanes (the same values
+                    // written four times), counting NaN rows where there are some.
+                    let nans = with_nan.then_some(min_periods);
+                    let fine = m.fast::<4>(w, later, [start; 4], piece, offset, suffix, nans);
+                    done[(c - c0) as usize] = fine[0];
+                } else if !with_nan {
+                    // The scalar fast path fails on a NaN: looked for first (a cheap
+                    // pass) rather than scanning a block twice.
+                    let [ok] = m.fast::<1>(w, later, [start], piece, offset, suffix, None);
                     done[(c - c0) as usize] = ok;
                 }
             }
