@@ -29,7 +29,7 @@
 //! chunked caller cut the lane (given the right `first_row`). Tested bit for bit.
 //!
 //! Range. Squares leave f64's range for deviations beyond about 2^±450. A window
-//! whose sums left the safe range (checked on its own sums: see [`squares_in_range`])
+//! whose sums left the safe range (checked on its own sums: see `squares_in_range`)
 //! is evaluated directly from its rows, scaled by a power of two chosen from its own
 //! deviations (exact), so a huge value changes only the windows that hold it.
 //!
@@ -38,8 +38,8 @@
 //! holds both signs), and NaN var, std, zscore, cov, corr and beta. NaN rows are
 //! skipped (in a pair, a row where either is NaN).
 //!
-//! Speed. [`block_pair`] is the general path (any NaN, infinity, partial block or
-//! duration). A row-count window's whole block pairs take [`Kind::fast`]: the same
+//! Speed. `block_pair` is the general path (any NaN, infinity, partial block or
+//! duration). A row-count window's whole block pairs take `Kind::fast`: the same
 //! operations in the same order without choosing anchors, four pairs side by side,
 //! on a CPU with AVX2 as explicit intrinsics (`mod avx2`: rows of the four pairs
 //! loaded four at a time and transposed in registers, NaN rows counted where the
@@ -471,17 +471,26 @@ fn single_fast<const K: usize, const SQUARES: bool>(
     let lanes: [&[f64]; K] = std::array::from_fn(|k| &x[starts[k]..starts[k] + w + later]);
     let anchor: [f64; K] = std::array::from_fn(|k| lanes[k][w - 1]);
     let stride = if SQUARES { 2 * K } else { K };
-    // Every slot is written before it is read: no need to clear it.
-    suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+    // Only the first later + 1 suffix sums are read (each written first: no need to
+    // clear), however long the block.
+    suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
     let (mut s1, mut s2) = ([0.0f64; K], [0.0f64; K]);
-    for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
+    for j in (0..w).rev() {
         for k in 0..K {
             let d = lanes[k][j] - anchor[k];
             s1[k] += d;
-            slot[k] = s1[k];
             if SQUARES {
                 s2[k] += d * d;
-                slot[K + k] = s2[k];
+            }
+        }
+        if let Some(slot) = suffix
+            .chunks_exact_mut(stride)
+            .nth(j)
+            .filter(|_| j <= later)
+        {
+            slot[..K].copy_from_slice(&s1);
+            if SQUARES {
+                slot[K..2 * K].copy_from_slice(&s2);
             }
         }
     }
@@ -585,7 +594,7 @@ impl Kind for Single<'_> {
         let x = self.x;
         let too_few = |ddof: usize| w <= ddof;
         #[cfg(target_arch = "x86_64")]
-        if K == 4 && later + 1 == w && avx2_allowed() {
+        if K == 4 && avx2_allowed() {
             let ddof = match self.output {
                 MomentOutput::Var { ddof }
                 | MomentOutput::Std { ddof }
@@ -595,8 +604,19 @@ impl Kind for Single<'_> {
             if !too_few(ddof) {
                 let starts4 = std::array::from_fn(|k| starts[k]);
                 // SAFETY: the CPU has AVX2 (avx2_allowed).
-                let fine =
-                    unsafe { avx2::single(x, self.output, w, starts4, out, offset, scratch, nans) };
+                let fine = unsafe {
+                    avx2::single(
+                        x,
+                        self.output,
+                        w,
+                        later,
+                        starts4,
+                        out,
+                        offset,
+                        scratch,
+                        nans,
+                    )
+                };
                 return std::array::from_fn(|k| fine[k]);
             }
         }
@@ -735,7 +755,7 @@ impl Kind for Paired<'_> {
     ) -> [bool; K] {
         let output = self.output;
         #[cfg(target_arch = "x86_64")]
-        if K == 4 && later + 1 == w && avx2_allowed() {
+        if K == 4 && avx2_allowed() {
             let (ddof, code) = match output {
                 CoMomentOutput::Cov { ddof } => (ddof, 0),
                 CoMomentOutput::Corr => (1, 1),
@@ -749,22 +769,22 @@ impl Kind for Paired<'_> {
                 let fine = unsafe {
                     match (code, nans.is_some()) {
                         (0, false) => avx2::co_pairs::<0, false>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (1, false) => avx2::co_pairs::<1, false>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (_, false) => avx2::co_pairs::<2, false>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (0, true) => avx2::co_pairs::<0, true>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (1, true) => avx2::co_pairs::<1, true>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                         (_, true) => avx2::co_pairs::<2, true>(
-                            y, x, ddof, w, starts4, out, offset, suffix, mp,
+                            y, x, ddof, w, later, starts4, out, offset, suffix, mp,
                         ),
                     }
                 };
@@ -776,10 +796,11 @@ impl Kind for Paired<'_> {
         let ay: [f64; K] = std::array::from_fn(|k| ys[k][w - 1]);
         let ax: [f64; K] = std::array::from_fn(|k| xs[k][w - 1]);
         let stride = 5 * K;
-        // Every slot is written before it is read: no need to clear it.
-        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+        // Only the first later + 1 suffix sums are read (each written first: no need
+        // to clear), however long the block.
+        suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
         let mut s = [[0.0f64; K]; 5];
-        for (j, slot) in suffix.chunks_exact_mut(stride).take(w).enumerate().rev() {
+        for j in (0..w).rev() {
             for k in 0..K {
                 let (dy, dx) = (ys[k][j] - ay[k], xs[k][j] - ax[k]);
                 s[0][k] += dy;
@@ -787,8 +808,14 @@ impl Kind for Paired<'_> {
                 s[2][k] += dy * dy;
                 s[3][k] += dx * dx;
                 s[4][k] += dx * dy;
+            }
+            if let Some(slot) = suffix
+                .chunks_exact_mut(stride)
+                .nth(j)
+                .filter(|_| j <= later)
+            {
                 for (m, sum) in s.iter().enumerate() {
-                    slot[m * K + k] = sum[k];
+                    slot[m * K..(m + 1) * K].copy_from_slice(sum);
                 }
             }
         }
@@ -827,11 +854,15 @@ impl Kind for Paired<'_> {
 /// The windows of one block pair: `suffix` holds the rows of the earlier block that
 /// are in the lane, `prefix` those of the later one; `outputs` yields (last row,
 /// first row) of each window to evaluate, ascending, each ending at most at
-/// `prefix.end - 1` and starting in `suffix.start..=prefix.start`. `emit(row, value)`.
+/// `prefix.end - 1` and starting in `suffix.start..suffix.start + heads` or at
+/// `prefix.start` (only those suffix sums are kept: a row-count window's pair needs
+/// the first `prefix.len() + 1`, however long its block). `emit(row, value)`.
+#[allow(clippy::too_many_arguments)]
 fn block_pair<M: Kind>(
     m: &M,
     suffix: Range<usize>,
     prefix: Range<usize>,
+    heads: usize,
     outputs: impl Iterator<Item = (usize, usize)>,
     min_periods: f64,
     scratch: &mut Vec<M::Sums>,
@@ -840,14 +871,20 @@ fn block_pair<M: Kind>(
     let early = suffix.clone().rev().find_map(|i| m.anchor_at(i));
     let late = prefix.clone().find_map(|i| m.anchor_at(i));
     let (early_anchor, late_anchor) = (early.unwrap_or_default(), late.unwrap_or_default());
-    // Suffix sums about the early anchor, summed from the block's end backwards; one
-    // slot past the end for an empty suffix.
+    // Suffix sums about the early anchor, summed from the block's end backwards, the
+    // first `kept` of them kept; one slot more for an empty suffix.
+    let kept = heads.min(suffix.len());
     scratch.clear();
-    scratch.resize(suffix.len() + 1, M::Sums::default());
+    scratch.resize(kept + 1, M::Sums::default());
     let mut running = M::Sums::default();
     for i in suffix.clone().rev() {
         m.add(&mut running, i, early_anchor);
-        scratch[i - suffix.start] = running;
+        if let Some(slot) = scratch
+            .get_mut(i - suffix.start)
+            .filter(|_| i - suffix.start < kept)
+        {
+            *slot = running;
+        }
     }
     // Prefix sums about each anchor, each advanced only as far as a window needs it.
     let (mut about_early, mut about_late) = (M::Sums::default(), M::Sums::default());
@@ -858,7 +895,12 @@ fn block_pair<M: Kind>(
             emit(last, f64::NAN);
             continue;
         }
-        let head = &scratch[first.clamp(suffix.start, suffix.end) - suffix.start];
+        let position = first.clamp(suffix.start, suffix.end) - suffix.start;
+        let head = &scratch[if position == suffix.len() {
+            kept
+        } else {
+            position
+        }];
         let (sums, anchor) = if M::has_finite(head) {
             while next_early <= last {
                 m.add(&mut about_early, next_early, early_anchor);
@@ -1051,6 +1093,88 @@ pub(crate) mod avx2 {
         }
     }
 
+    /// The rows of four block pairs of one series: `self.0[k]` is pair k's earlier
+    /// block and the first w - 1 rows of its later one.
+    struct Quad<'a>([&'a [f64]; 4]);
+
+    impl<'a> Quad<'a> {
+        fn new(x: &'a [f64], starts: [usize; 4], w: usize, later: usize) -> Self {
+            Quad(std::array::from_fn(|k| {
+                &x[starts[k]..starts[k] + w + later]
+            }))
+        }
+
+        /// Rows j..j + 4 of every pair, as four vectors (row j + i of every pair).
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn load(&self, j: usize) -> [__m256d; 4] {
+            transpose(std::array::from_fn(|k| {
+                let values = &self.0[k][j..j + 4];
+                // SAFETY: `values` holds four f64.
+                unsafe { _mm256_loadu_pd(values.as_ptr()) }
+            }))
+        }
+
+        /// Row j of every pair.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn gather(&self, j: usize) -> __m256d {
+            let r = &self.0;
+            _mm256_set_pd(r[3][j], r[2][j], r[1][j], r[0][j])
+        }
+    }
+
+    /// Where four block pairs write their `later + 1` windows' values: pair k's from
+    /// `out[starts[k] + w - 1 - offset]` on (its earlier block's own window first).
+    /// Pointers, not slices: a short group repeats a pair, whose copies write the
+    /// same values to the same rows.
+    struct Outputs {
+        dest: [*mut f64; 4],
+        count: usize,
+    }
+
+    impl Outputs {
+        fn new(out: &mut [f64], starts: [usize; 4], w: usize, later: usize, offset: usize) -> Self {
+            for &start in &starts {
+                assert!(start + w > offset && start + w + later - offset <= out.len());
+            }
+            Outputs {
+                // SAFETY: in bounds (asserted above).
+                dest: std::array::from_fn(|k| unsafe {
+                    out.as_mut_ptr().add(starts[k] + w - 1 - offset)
+                }),
+                count: later + 1,
+            }
+        }
+
+        /// Output `at` of every pair.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn store(&self, at: usize, v: __m256d) {
+            assert!(at < self.count);
+            let mut lanes = [0.0f64; 4];
+            // SAFETY: `lanes` holds four f64; `at` is within every pair's outputs.
+            unsafe {
+                _mm256_storeu_pd(lanes.as_mut_ptr(), v);
+                for (dest, value) in self.dest.iter().zip(lanes) {
+                    *dest.add(at) = value;
+                }
+            }
+        }
+
+        /// Outputs at..at + 4 of every pair, from four vectors (output at + i of every
+        /// pair).
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn store4(&self, at: usize, v: [__m256d; 4]) {
+            assert!(at + 4 <= self.count);
+            for (dest, column) in self.dest.iter().zip(transpose(v)) {
+                // SAFETY: outputs at..at + 4 are within every pair's outputs.
+                unsafe { _mm256_storeu_pd(dest.add(at), column) };
+            }
+        }
+    }
+
     /// `single_fast::<4, _>` for `output` (whose `ddof`, if any, is below `w`).
     #[target_feature(enable = "avx2")]
     #[allow(clippy::too_many_arguments)]
@@ -1058,6 +1182,7 @@ pub(crate) mod avx2 {
         x: &[f64],
         output: MomentOutput,
         w: usize,
+        later: usize,
         starts: [usize; 4],
         out: &mut [f64],
         offset: usize,
@@ -1075,8 +1200,8 @@ pub(crate) mod avx2 {
             ($($code:literal),*) => {
                 match (code, nans) {
                     $(
-                        ($code, None) => pairs::<$code, false>(x, ddof, w, starts, out, offset, suffix, 0.0),
-                        ($code, Some(mp)) => pairs::<$code, true>(x, ddof, w, starts, out, offset, suffix, mp),
+                        ($code, None) => pairs::<$code, false>(x, ddof, w, later, starts, out, offset, suffix, 0.0),
+                        ($code, Some(mp)) => pairs::<$code, true>(x, ddof, w, later, starts, out, offset, suffix, mp),
                     )*
                     _ => unreachable!("five outputs"),
                 }
@@ -1092,6 +1217,7 @@ pub(crate) mod avx2 {
         x: &[f64],
         ddof: usize,
         w: usize,
+        later: usize,
         starts: [usize; 4],
         out: &mut [f64],
         offset: usize,
@@ -1099,33 +1225,18 @@ pub(crate) mod avx2 {
         min_periods: f64,
     ) -> [bool; 4] {
         let squares = OUT >= 2;
-        // Pair k reads x[starts[k]..starts[k] + 2w - 1] and writes its windows' values
-        // to out[starts[k] + w - 1 - offset..][..w]: checked once, here.
-        for &start in &starts {
-            assert!(start + 2 * w - 1 <= x.len() && start + w > offset);
-            assert!(start + 2 * w - 1 - offset <= out.len());
-        }
-        let rows: [&[f64]; 4] = std::array::from_fn(|k| &x[starts[k]..starts[k] + 2 * w - 1]);
-        let dest: [*mut f64; 4] = std::array::from_fn(|k| {
-            // SAFETY: in bounds (asserted above).
-            unsafe { out.as_mut_ptr().add(starts[k] + w - 1 - offset) }
-        });
-        let load = |j: usize| -> [__m256d; 4] {
-            // SAFETY: j + 4 <= 2w - 1 at every call, so rows[k][j..j + 4] exist.
-            transpose(std::array::from_fn(|k| unsafe {
-                _mm256_loadu_pd(rows[k].as_ptr().add(j))
-            }))
-        };
-        let gather = |j: usize| _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j]);
-        let a = gather(w - 1);
+        let rows = Quad::new(x, starts, w, later);
+        let outputs = Outputs::new(out, starts, w, later, offset);
+        let a = rows.gather(w - 1);
         let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
         let ddof_v = _mm256_set1_pd(ddof as f64);
         // With NaN rows (NANS): counts per window, NaN rows adding an exact +0.0 to
         // the sums where the scalar path skips them (the same sums: none is -0.0).
         let counts = if squares { 8 } else { 4 };
         let stride = counts + if NANS { 4 } else { 0 };
-        // Every slot is written before it is read: no need to clear it.
-        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+        // Only the first later + 1 suffix sums are read (each written first: no need
+        // to clear), however long the block.
+        suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
         let sp = suffix.as_mut_ptr();
         let (mut s1, mut s2, mut n1) = (zero, zero, zero);
         let mut add_suffix = |j: usize, row: __m256d| {
@@ -1133,35 +1244,41 @@ pub(crate) mod avx2 {
             let d = if NANS {
                 let present = _mm256_cmp_pd::<_CMP_ORD_Q>(row, row);
                 n1 = _mm256_add_pd(n1, _mm256_and_pd(present, one));
-                // SAFETY: j < w, and suffix holds (w + 1) * stride values.
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + counts), n1) };
                 _mm256_and_pd(present, d)
             } else {
                 d
             };
             s1 = _mm256_add_pd(s1, d);
-            // SAFETY: j < w, and suffix holds (w + 1) * stride values.
-            unsafe { _mm256_storeu_pd(sp.add(j * stride), s1) };
             if squares {
                 s2 = _mm256_add_pd(s2, _mm256_mul_pd(d, d));
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + 4), s2) };
+            }
+            if j <= later {
+                // SAFETY: j <= later, and suffix holds (later + 1) * stride values.
+                unsafe {
+                    _mm256_storeu_pd(sp.add(j * stride), s1);
+                    if squares {
+                        _mm256_storeu_pd(sp.add(j * stride + 4), s2);
+                    }
+                    if NANS {
+                        _mm256_storeu_pd(sp.add(j * stride + counts), n1);
+                    }
+                }
             }
         };
         // Backwards from the block's last row, four rows at a time, then the rest.
         let mut j = w;
         while j >= 4 {
             j -= 4;
-            let r = load(j);
+            let r = rows.load(j);
             for i in (0..4).rev() {
                 add_suffix(j + i, r[i]);
             }
         }
         while j > 0 {
             j -= 1;
-            add_suffix(j, gather(j));
+            add_suffix(j, rows.gather(j));
         }
         let mut checks = Checks::new();
-        let mut lanes = [0.0f64; 4];
         // A window's value; with NaN rows, f64::NAN below min_periods (or ddof + 1)
         // observations, those windows unchecked.
         let evaluate =
@@ -1187,12 +1304,7 @@ pub(crate) mod avx2 {
         // The earlier block's own window.
         let whole1 = _mm256_add_pd(s1, zero);
         let whole2 = _mm256_add_pd(s2, zero);
-        let v = evaluate(n_whole, whole1, whole2, a, &mut checks);
-        // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
-        for k in 0..4 {
-            unsafe { *dest[k] = lanes[k] };
-        }
+        outputs.store(0, evaluate(n_whole, whole1, whole2, a, &mut checks));
         let (mut p1, mut p2, mut pn) = (zero, zero, zero);
         let n_full = _mm256_set1_pd(w as f64);
         let mut window = |t: usize, row: __m256d, checks: &mut Checks| -> __m256d {
@@ -1222,24 +1334,17 @@ pub(crate) mod avx2 {
         // the backward scan's loads would otherwise wait on memory.
         let ahead = x.as_ptr().wrapping_add(starts[3] + 2 * w);
         let mut t = 0;
-        while t + 4 < w {
+        while t + 4 <= later {
             prefetch(ahead.wrapping_add(4 * t));
-            let r = load(w + t);
-            let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, r[i], &mut checks));
-            let columns = transpose(v);
-            for k in 0..4 {
-                // SAFETY: outputs 1 + t..1 + t + 4 of pair k are in bounds (t + 4 <= w - 1).
-                unsafe { _mm256_storeu_pd(dest[k].add(1 + t), columns[k]) };
-            }
+            let r = rows.load(w + t);
+            outputs.store4(
+                1 + t,
+                std::array::from_fn(|i| window(t + i, r[i], &mut checks)),
+            );
             t += 4;
         }
-        while t < w - 1 {
-            let v = window(t, gather(w + t), &mut checks);
-            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
-            for k in 0..4 {
-                // SAFETY: output 1 + t <= w - 1 of pair k is in bounds.
-                unsafe { *dest[k].add(1 + t) = lanes[k] };
-            }
+        while t < later {
+            outputs.store(1 + t, window(t, rows.gather(w + t), &mut checks));
             t += 1;
         }
         // A NaN or an infinity anywhere leaves a total non-finite.
@@ -1296,38 +1401,26 @@ pub(crate) mod avx2 {
         x: &[f64],
         ddof: usize,
         w: usize,
+        later: usize,
         starts: [usize; 4],
         out: &mut [f64],
         offset: usize,
         suffix: &mut Vec<f64>,
         min_periods: f64,
     ) -> [bool; 4] {
-        for &start in &starts {
-            assert!(start + 2 * w - 1 <= x.len().min(y.len()) && start + w > offset);
-            assert!(start + 2 * w - 1 - offset <= out.len());
-        }
-        let ys: [&[f64]; 4] = std::array::from_fn(|k| &y[starts[k]..starts[k] + 2 * w - 1]);
-        let xs: [&[f64]; 4] = std::array::from_fn(|k| &x[starts[k]..starts[k] + 2 * w - 1]);
-        let dest: [*mut f64; 4] = std::array::from_fn(|k| {
-            // SAFETY: in bounds (asserted above).
-            unsafe { out.as_mut_ptr().add(starts[k] + w - 1 - offset) }
-        });
-        let load = |rows: &[&[f64]; 4], j: usize| -> [__m256d; 4] {
-            // SAFETY: j + 4 <= 2w - 1 at every call.
-            transpose(std::array::from_fn(|k| unsafe {
-                _mm256_loadu_pd(rows[k].as_ptr().add(j))
-            }))
-        };
-        let gather = |rows: &[&[f64]; 4], j: usize| {
-            _mm256_set_pd(rows[3][j], rows[2][j], rows[1][j], rows[0][j])
-        };
-        let (ay, ax) = (gather(&ys, w - 1), gather(&xs, w - 1));
+        let (ys, xs) = (
+            Quad::new(y, starts, w, later),
+            Quad::new(x, starts, w, later),
+        );
+        let outputs = Outputs::new(out, starts, w, later, offset);
+        let (ay, ax) = (ys.gather(w - 1), xs.gather(w - 1));
         let n_full = _mm256_set1_pd(w as f64);
         let ddof_v = _mm256_set1_pd(ddof as f64);
         // As in `pairs`: with NaN rows, counts per window after the five sums.
         let stride = if NANS { 24 } else { 20 };
-        // Every slot is written before it is read: no need to clear it.
-        suffix.resize(suffix.len().max((w + 1) * stride), 0.0);
+        // Only the first later + 1 suffix sums are read (each written first: no need
+        // to clear), however long the block.
+        suffix.resize(suffix.len().max((later + 1) * stride), 0.0);
         let sp = suffix.as_mut_ptr();
         let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
         // Add a row to the sums (and return 1 where it counts, with NaN rows).
@@ -1357,26 +1450,32 @@ pub(crate) mod avx2 {
         let mut n1 = zero;
         let mut add_suffix = |j: usize, yrow: __m256d, xrow: __m256d, s: &mut [__m256d; 5]| {
             let counted = step(s, yrow, xrow);
-            for (m, sum) in s.iter().enumerate() {
-                // SAFETY: j < w, and suffix holds (w + 1) * stride values.
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + 4 * m), *sum) };
-            }
             if NANS {
                 n1 = _mm256_add_pd(n1, counted);
-                unsafe { _mm256_storeu_pd(sp.add(j * stride + 20), n1) };
+            }
+            if j <= later {
+                // SAFETY: j <= later, and suffix holds (later + 1) * stride values.
+                unsafe {
+                    for (m, sum) in s.iter().enumerate() {
+                        _mm256_storeu_pd(sp.add(j * stride + 4 * m), *sum);
+                    }
+                    if NANS {
+                        _mm256_storeu_pd(sp.add(j * stride + 20), n1);
+                    }
+                }
             }
         };
         let mut j = w;
         while j >= 4 {
             j -= 4;
-            let (yr, xr) = (load(&ys, j), load(&xs, j));
+            let (yr, xr) = (ys.load(j), xs.load(j));
             for i in (0..4).rev() {
                 add_suffix(j + i, yr[i], xr[i], &mut s);
             }
         }
         while j > 0 {
             j -= 1;
-            add_suffix(j, gather(&ys, j), gather(&xs, j), &mut s);
+            add_suffix(j, ys.gather(j), xs.gather(j), &mut s);
         }
         // Range: least and largest sums of squares of y and of x over the windows
         // (with NaN rows, over those not below min_periods or ddof + 1 pairs, which
@@ -1411,12 +1510,7 @@ pub(crate) mod avx2 {
         } else {
             n_full
         };
-        let mut lanes = [0.0f64; 4];
-        // SAFETY: `lanes` holds four values; dest[k] is in bounds (asserted above).
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), evaluate(n_whole, &whole)) };
-        for k in 0..4 {
-            unsafe { *dest[k] = lanes[k] };
-        }
+        outputs.store(0, evaluate(n_whole, &whole));
         let mut p = [zero; 5];
         let mut pn = zero;
         let mut window =
@@ -1445,25 +1539,18 @@ pub(crate) mod avx2 {
         let ahead_y = y.as_ptr().wrapping_add(starts[3] + 2 * w);
         let ahead_x = x.as_ptr().wrapping_add(starts[3] + 2 * w);
         let mut t = 0;
-        while t + 4 < w {
+        while t + 4 <= later {
             prefetch(ahead_y.wrapping_add(4 * t));
             prefetch(ahead_x.wrapping_add(4 * t));
-            let (yr, xr) = (load(&ys, w + t), load(&xs, w + t));
-            let v: [__m256d; 4] = std::array::from_fn(|i| window(t + i, yr[i], xr[i], &mut p));
-            let columns = transpose(v);
-            for k in 0..4 {
-                // SAFETY: outputs 1 + t..1 + t + 4 of pair k are in bounds.
-                unsafe { _mm256_storeu_pd(dest[k].add(1 + t), columns[k]) };
-            }
+            let (yr, xr) = (ys.load(w + t), xs.load(w + t));
+            outputs.store4(
+                1 + t,
+                std::array::from_fn(|i| window(t + i, yr[i], xr[i], &mut p)),
+            );
             t += 4;
         }
-        while t < w - 1 {
-            let v = window(t, gather(&ys, w + t), gather(&xs, w + t), &mut p);
-            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
-            for k in 0..4 {
-                // SAFETY: output 1 + t <= w - 1 of pair k is in bounds.
-                unsafe { *dest[k].add(1 + t) = lanes[k] };
-            }
+        while t < later {
+            outputs.store(1 + t, window(t, ys.gather(w + t), xs.gather(w + t), &mut p));
             t += 1;
         }
         let mut fine = _mm256_and_pd(
@@ -1524,9 +1611,13 @@ fn rows_lane<M: Kind>(
     }
     let min_periods = min_periods as f64;
     // Pair c is whole when its earlier block and the first w - 1 rows of its later
-    // one are in the lane: the fast path's pairs.
-    let whole =
-        move |c: u128| c >= 1 && (c - 1) * w128 >= r0 && (c + 1) * w128 - 1 <= r0 + len as u128;
+    // one are in the lane: the fast path's pairs, whose windows all hold w rows (so
+    // it serves only a min_periods of at most w: callers such as valuation's
+    // expanding span may ask for more).
+    let fast = min_periods <= w as f64;
+    let whole = move |c: u128| {
+        fast && c >= 1 && (c - 1) * w128 >= r0 && (c + 1) * w128 - 1 <= r0 + len as u128
+    };
     let run = |(sums, suffix): &mut (Vec<M::Sums>, Vec<f64>), (c0, piece): (u128, &mut [f64])| {
         let offset = bound(c0);
         let task_end = (c0 + per_task as u128).min(last_block + 2);
@@ -1562,10 +1653,22 @@ fn rows_lane<M: Kind>(
             }
             // One pair, possibly cut short by the lane's end.
             let block_end = c * w128;
-            if c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
+            if fast && c >= 1 && (c - 1) * w128 >= r0 && block_end <= r0 + len as u128 {
                 let later = ((r0 + len as u128 - block_end) as usize).min(w - 1);
-                let [ok] = m.fast::<1>(w, later, [starts(c)], piece, offset, suffix, None);
-                done[(c - c0) as usize] = ok;
+                let start = starts(c);
+                let with_nan = m.any_nan(start..start + w + later);
+                if avx2_allowed() {
+                    // The AVX2 kernels with the pair in all four lanes (the same values
+                    // written four times), counting NaN rows where there are some.
+                    let nans = with_nan.then_some(min_periods);
+                    let fine = m.fast::<4>(w, later, [start; 4], piece, offset, suffix, nans);
+                    done[(c - c0) as usize] = fine[0];
+                } else if !with_nan {
+                    // The scalar fast path fails on a NaN: looked for first (a cheap
+                    // pass) rather than scanning a block twice.
+                    let [ok] = m.fast::<1>(w, later, [start], piece, offset, suffix, None);
+                    done[(c - c0) as usize] = ok;
+                }
             }
             c += 1;
         }
@@ -1578,10 +1681,12 @@ fn rows_lane<M: Kind>(
             let prefix = local(c * w128)..local((c + 1) * w128);
             let rows = bound(c)..bound(c + 1);
             let outputs = rows.map(|i| (i, (i + 1).saturating_sub(w).max(suffix.start)));
+            let heads = prefix.len() + 1;
             block_pair(
                 m,
                 suffix.clone(),
                 prefix,
+                heads,
                 outputs,
                 min_periods,
                 sums,
@@ -1626,10 +1731,12 @@ fn span_lane<M: Kind>(m: &M, times: &[i64], span: i64, min_periods: usize, out: 
             }
             (row, start)
         });
+        let heads = suffix.len();
         block_pair(
             m,
             suffix,
             i..end,
+            heads,
             outputs,
             min_periods,
             &mut scratch,
@@ -1833,10 +1940,12 @@ mod tests {
             let prefix = (c * w).min(len)..((c + 1) * w).min(len);
             let rows = (c * w).saturating_sub(1).min(len)..((c + 1) * w - 1).min(len);
             let outputs = rows.map(|i| (i, (i + 1).saturating_sub(w)));
+            let heads = prefix.len() + 1;
             block_pair(
                 m,
                 suffix,
                 prefix,
+                heads,
                 outputs,
                 mp as f64,
                 &mut scratch,
@@ -1993,6 +2102,16 @@ mod tests {
         };
         moments(&x, grid, 1, MomentOutput::Sum, &mut out, false);
         assert_eq!(out, vec![1.0, 3.0, 6.0, 4.0, 9.0, 6.0]);
+    }
+
+    #[test]
+    fn min_periods_above_the_window_gives_nan() {
+        // Valuation's expanding span runs a window of the lane's length with its own
+        // min_periods, which may exceed it.
+        for output in [MomentOutput::Mean, MomentOutput::Zscore { ddof: 1 }] {
+            let out = rolled(&[0.0, 0.01], 2, 0, 3, output);
+            assert!(out.iter().all(|v| v.is_nan()), "{output:?}");
+        }
     }
 
     #[test]
