@@ -120,10 +120,9 @@ def _study(series: pd.Series, cuts: pd.DatetimeIndex, before: int, after: int) -
     from capcycle.events import event_study
 
     # The path is rebased at the last month-end on or before the cut (align="previous"),
-    # the last value known before it. Offsets count rows of the complete month-end grid
-    # (``_monthly``): calendar months added to a 30-day month-end (30 Apr + 1 month =
-    # 30 May) would land on the month-end before.
-    return event_study(series, cuts, before=before, after=after, unit="trading_days", kind="level", align="previous")
+    # the last value known before it; offset k is k month-ends later (a month-end stays
+    # a month-end in unit="months").
+    return event_study(series, cuts, before=before, after=after, unit="months", kind="level", align="previous")
 
 
 def _named_paths(study: Any, cuts: pd.DatetimeIndex, all_cuts: pd.DatetimeIndex, before: int, after: int) -> pd.DataFrame:

@@ -84,7 +84,6 @@ _PB_SOURCE = (
     "(VW average BE/ME, number of firms, average market cap). PROXY: cap-weighted "
     "price-to-book of the smallest vs the biggest size quintile, not the note's forward P/E"
 )
-_RELEASES = "release days from the BLS, ISM and Federal Reserve calendars (capcycle.calendar)"
 
 
 @dataclass
@@ -181,7 +180,7 @@ def _fig1(load: _Loader, inputs: Inputs) -> None:
 def _fig2(load: _Loader, inputs: Inputs) -> None:
     small, large, labels, source, origin = load.pair("IWM", "IWB")
     inputs.fig2 = {"small": small, "large": large}
-    inputs.text["fig2"] = {"labels": labels, "source": f"{source}; {_RELEASES}"}
+    inputs.text["fig2"] = {"labels": labels, "source": source}  # the figure names the release calendar it marks
     inputs.sources["fig2"] = origin
 
 
