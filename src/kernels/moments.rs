@@ -2105,6 +2105,26 @@ mod tests {
     }
 
     #[test]
+    fn tiny_values_after_large_ones_keep_their_spread() {
+        // Found by a thorough hypothesis run of the old engine: the window of 2^-149
+        // and 0 after values near 1e5 (squares of its deviations underflow: evaluated
+        // directly, scaled).
+        let x = [
+            0.0,
+            628105.0,
+            394005.2890625,
+            2f64.powi(-149),
+            f64::NAN,
+            0.0,
+        ];
+        let z = rolled(&x, 3, 0, 0, MomentOutput::Zscore { ddof: 1 });
+        assert!((z[5] + 0.5f64.sqrt()).abs() < 1e-12, "{}", z[5]);
+        let std = rolled(&x, 3, 0, 0, MomentOutput::Std { ddof: 1 });
+        let expected = 2f64.powi(-149) / 2f64.sqrt();
+        assert!((std[5] - expected).abs() <= 1e-12 * expected, "{}", std[5]);
+    }
+
+    #[test]
     fn min_periods_above_the_window_gives_nan() {
         // Valuation's expanding span runs a window of the lane's length with its own
         // min_periods, which may exceed it.
