@@ -178,6 +178,22 @@ def test_pairs_keep_the_bits_when_chunked_or_appended(stat, window):
         assert same_bits(chunk[first - start :], whole[first : first + 131])
 
 
+@pytest.mark.parametrize("stat", ["std", "corr"])
+def test_wide_c_ordered_panels_keep_each_columns_bits(stat):
+    # 71 columns: C order is gathered a group of columns at a time (groups of 32,
+    # then 7 columns, 3 of them past the last 4x4 tile), 501 rows past the tiles too.
+    panel = np.hstack([_panel(rows=501, seed=s) for s in range(8)])[:, :71]
+    x = panel[:, 5].copy()
+
+    def run(values):
+        if stat == "corr":
+            return _core.rolling_pair(values, x, stat, 40, 2)
+        return _core.rolling(values, stat, 40, 2)
+
+    whole = run(np.ascontiguousarray(panel))
+    for j in range(panel.shape[1]):
+        assert same_bits(run(panel[:, j].copy()), whole[:, j]), f"column {j}"
+
 def _digests(script, **environments):
     """The distinct outputs of `script` run once under each environment (name=value)."""
     digests = set()

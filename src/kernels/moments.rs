@@ -43,7 +43,9 @@
 //! operations in the same order without choosing anchors, four pairs side by side,
 //! on a CPU with AVX2 as explicit intrinsics (`mod avx2`: rows of the four pairs
 //! loaded four at a time and transposed in registers, NaN rows counted where the
-//! lane has them, the next group's rows prefetched). Rust never fuses a multiply
+//! lane has them, the next group's rows prefetched; four windows all short of
+//! `min_periods`, as most are with sparse NaN and the default `min_periods` of the
+//! window, are NaN without being evaluated). Rust never fuses a multiply
 //! and an add, so the AVX2 and scalar kernels give the same bits; a pair the fast
 //! path cannot take (a NaN at its anchor, an infinity, a flat or out-of-range
 //! window) is redone by the general path, whose bits it reproduces. Blocks are
@@ -1284,8 +1286,8 @@ pub(crate) mod avx2 {
         let evaluate =
             |n: __m256d, s1: __m256d, s2: __m256d, newest: __m256d, checks: &mut Checks| {
                 let n_less_ddof = _mm256_sub_pd(n, ddof_v);
-                let (v, checked) = value::<OUT>(n, n_less_ddof, a, s1, s2, newest);
                 if !NANS {
+                    let (v, checked) = value::<OUT>(n, n_less_ddof, a, s1, s2, newest);
                     checks.add::<OUT>(checked, s2);
                     return v;
                 }
@@ -1293,6 +1295,12 @@ pub(crate) mod avx2 {
                 if squares {
                     valid = _mm256_and_pd(valid, _mm256_cmp_pd::<_CMP_GT_OQ>(n_less_ddof, zero));
                 }
+                if _mm256_movemask_pd(valid) == 0 {
+                    // Four windows short of min_periods (most, where NaN rows are
+                    // common and min_periods is the window): NaN, nothing to check.
+                    return _mm256_set1_pd(f64::NAN);
+                }
+                let (v, checked) = value::<OUT>(n, n_less_ddof, a, s1, s2, newest);
                 checks.add_where::<OUT>(valid, checked, s2);
                 _mm256_blendv_pd(_mm256_set1_pd(f64::NAN), v, valid)
             };
@@ -1487,16 +1495,20 @@ pub(crate) mod avx2 {
                 _mm256_min_pd(sums[2], sums[3]),
                 _mm256_max_pd(sums[2], sums[3]),
             );
-            let v = co_value::<OUT>(n, n_less_ddof, *sums);
             if !NANS {
                 least = _mm256_min_pd(least, small);
                 largest = _mm256_max_pd(largest, large);
-                return v;
+                return co_value::<OUT>(n, n_less_ddof, *sums);
             }
             let valid = _mm256_and_pd(
                 _mm256_cmp_pd::<_CMP_GE_OQ>(n, _mm256_set1_pd(min_periods)),
                 _mm256_cmp_pd::<_CMP_GT_OQ>(n_less_ddof, zero),
             );
+            if _mm256_movemask_pd(valid) == 0 {
+                // As in `pairs`: four windows short of min_periods, NaN unchecked.
+                return _mm256_set1_pd(f64::NAN);
+            }
+            let v = co_value::<OUT>(n, n_less_ddof, *sums);
             least = _mm256_min_pd(
                 least,
                 _mm256_blendv_pd(_mm256_set1_pd(SMALLEST), small, valid),
@@ -1966,7 +1978,14 @@ mod tests {
         for i in [7usize, 63, 64, 300, 301, 599, 1200, 1201, 1202] {
             sparse[i] = f64::NAN;
         }
-        for x in [finite, sparse, hostile(2000)] {
+        // NaN every 29 rows: every 64-row window holds two or three, so at
+        // min_periods 64 all four pairs of a group are short at once (the counting
+        // kernels skip their values), at 62 some are.
+        let mut dense = finite.clone();
+        for v in dense.iter_mut().skip(3).step_by(29) {
+            *v = f64::NAN;
+        }
+        for x in [finite, sparse, dense, hostile(2000)] {
             let y: Vec<f64> = x.iter().rev().map(|v| v * 0.5 + 3.0).collect();
             for (w, mp) in [
                 (1usize, 1usize),
@@ -1975,6 +1994,8 @@ mod tests {
                 (5, 2),
                 (64, 0),
                 (64, 60),
+                (64, 62),
+                (64, 64),
                 (300, 1),
             ] {
                 for output in [

@@ -4,7 +4,7 @@
 //! result is bit-identical whatever the number of threads (rayon honours
 //! `RAYON_NUM_THREADS`). Small panels run serially: spawning costs more than it saves.
 //! Output columns are contiguous (Fortran order); input columns are borrowed when
-//! contiguous, else gathered 16 at a time (never the whole panel).
+//! contiguous, else gathered 32 at a time (never the whole panel).
 
 use ndarray::{s, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
@@ -13,9 +13,11 @@ use rayon::prelude::*;
 const PARALLEL_MIN_CELLS: usize = 1 << 15;
 
 /// Columns handled together: a strided (C-ordered) block is gathered reading rows
-/// contiguously, 16 values (two cache lines) at a time, instead of one column at a
-/// time with a row-sized stride that misses the cache on every value.
-const GROUP: usize = 16;
+/// contiguously, 32 values (four cache lines) at a time, instead of one column at a
+/// time with a row-sized stride that misses the cache on every value. (32 gathered a
+/// C-ordered 5,000 x 2,000 panel's moments about 10% faster than 16 on one thread;
+/// 64 no faster.)
+const GROUP: usize = 32;
 
 /// The columns of `block` in column-major order in `buffer`: borrowed when `block`
 /// is already Fortran-ordered, else gathered row by row.
@@ -104,7 +106,7 @@ where
     });
 }
 
-/// Like [`map_columns`], handing the kernel up to 16 columns at once:
+/// Like [`map_columns`], handing the kernel up to [`GROUP`] columns at once:
 /// `kernel(columns of y, x lanes, output columns)`, where the x lanes are the
 /// matching columns of a 2-D `x`, or a 1-D `x` repeated for every column, or empty
 /// without `x` (shapes checked by the caller). Kernels that run several columns in
