@@ -170,3 +170,17 @@ def test_polars_refusals_name_polars_12() -> None:
     # the events may be polars dates
     by_polars = event_study(small, pl.Series([_dt.date(2024, 2, 1)]), before=1, after=1)
     pd.testing.assert_frame_equal(by_polars.paths, event_study(small, "2024-02-01", before=1, after=1).paths)
+
+
+def test_no_common_date_is_an_error_for_excess_returns_too() -> None:
+    # excess_returns gave an empty Series (relative_performance already raised)
+    disjoint = pd.Series([1.0, 2.0], IDX[:2]), pd.Series([1.0, 2.0], IDX[2:])
+    for kind in ("level", "returns"):
+        with pytest.raises(ValueError, match="no date in common"):
+            excess_returns(*disjoint, kind=kind)
+    nothing_known = pd.Series([1.0, np.nan], IDX[:2]), pd.Series([np.nan, 2.0], IDX[:2])
+    with pytest.raises(ValueError, match="no date where both levels are known"):
+        excess_returns(*nothing_known)
+    with pytest.raises(ValueError, match="no date where both levels are known"):
+        relative_performance(*nothing_known)
+

@@ -164,6 +164,8 @@ def _align(small: Any, large: Any, kind: str) -> tuple[pd.Series, pd.Series]:
         if not x.index.is_unique:
             raise ValueError(f"{arg} has duplicated dates in its index")
     common = s.index.intersection(lg.index, sort=False)
+    if common.empty:
+        raise ValueError("small and large have no date in common")
     common = common.sort_values() if not common.is_monotonic_increasing else common
     return s.reindex(common), lg.reindex(common)
 
@@ -200,8 +202,6 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
     if (tail <= -1).any():
         raise ValueError(f"{arg} has a return of -100% or less at {tail.index[int((tail <= -1).argmax())]}")
     _check_finite(tail, arg, "return")
-    if r.empty:
-        return r.astype("float64")
     growth = np.concatenate([[1.0], 1.0 + tail.to_numpy()])
     with np.errstate(over="ignore"):
         levels = np.cumprod(growth)
@@ -214,6 +214,8 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
 def _common_levels(small: pd.Series, large: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The dates where both levels are known, each checked positive and finite."""
     keep = small.notna() & large.notna()
+    if not keep.any():
+        raise ValueError("small and large have no date where both levels are known (not NaN)")
     small, large = small[keep], large[keep]
     _check_levels(small, "small")
     _check_levels(large, "large")
@@ -280,8 +282,6 @@ def _relative_performance(small: Any, large: Any, kind: str) -> pd.Series:
         s, lg = _common_levels(s, lg)
     else:
         s, lg = _levels_from_returns(s, "small"), _levels_from_returns(lg, "large")
-    if s.empty:
-        raise ValueError("small and large have no date in common")
     ratio = s / lg
     out: pd.Series = ratio / ratio.iloc[0]
     out.name = _name(_as_series(small, "small"), _as_series(large, "large"), "/")
