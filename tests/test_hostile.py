@@ -382,9 +382,9 @@ def performance_oracle(small: np.ndarray, large: np.ndarray, kind: str, what: st
         for name, x in (("small", small), ("large", large)):
             if any(not (x[i] > 0 and math.isfinite(x[i])) for i in rows):
                 return name
+        if not rows:  # no date where both are known: refused, never an empty result
+            return "small"
         if what == "relative":
-            if not rows:
-                return "small"
             return np.array([(small[i] / large[i]) / (small[rows[0]] / large[rows[0]]) for i in rows])
         return np.array([(small[b] / small[a] - 1) - (large[b] / large[a] - 1) for a, b in zip(rows, rows[1:])])
     for name, x in (("small", small), ("large", large)):
@@ -393,10 +393,10 @@ def performance_oracle(small: np.ndarray, large: np.ndarray, kind: str, what: st
             return name
         if np.isinf(tail).any():
             return name
-    if what == "excess":
-        return small - large
     if len(small) == 0:
         return "small"
+    if what == "excess":
+        return small - large
     with np.errstate(over="ignore"):
         gs = np.cumprod(np.concatenate([[1.0], 1 + small[1:]]))
         gl = np.cumprod(np.concatenate([[1.0], 1 + large[1:]]))
