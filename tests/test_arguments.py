@@ -355,3 +355,16 @@ def test_on_is_checked():
         rolling.mean(frame.reverse(), "3D", on="date")
     with pytest.raises(ValueError, match="^window: a duration window"):
         rolling.mean(frame.drop("date"), "3D")
+
+
+def test_dates_beyond_nanoseconds_are_refused_naming_the_index():
+    # A seconds-unit index may hold 1500 or 3000; a duration window measures in
+    # nanoseconds (1677..2262), and pandas' bare OutOfBoundsDatetime named no argument.
+    index = pd.DatetimeIndex(np.array(["1500-01-01", "2000-01-01", "3000-01-01"], dtype="datetime64[s]"))
+    x = pd.Series([1.0, 2.0, 3.0], index=index)
+    with pytest.raises(ValueError, match=r"^x\.index: .*1677-09-21.*2262-04-11"):
+        rolling.sum(x, "1D")
+    with pytest.raises(ValueError, match=r"^x\.index: "):
+        rolling.corr(x, x, "1D")
+    # a row window does not measure time: pandas' answer
+    pd.testing.assert_series_equal(rolling.sum(x, 2), x.rolling(2).sum())
