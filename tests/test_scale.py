@@ -457,3 +457,24 @@ def test_event_study_on_dask_aligns_each_series_and_drops_outside_events() -> No
     pd.testing.assert_index_equal(study.events, expected.events)
     pd.testing.assert_index_equal(study.dropped, expected.dropped)
     pd.testing.assert_frame_equal(study.summary, expected.summary, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("join", ["outer", "inner", "left"])
+def test_dask_dataframe_pairs_pair_columns_and_rows_as_in_memory(join: str) -> None:
+    # The lazy path applied join= to the columns too (dask's align joins both axes):
+    # 'inner'/'left' lost the labels one side lacks and kept them unsorted, where
+    # pandas (and the in-memory path) take the sorted union of labels, NaN where one
+    # side lacks one. A DataFrame against a Series (outer) kept the union of rows
+    # instead of the DataFrame's rows.
+    dates = pd.bdate_range("2021-01-01", periods=ROWS)
+    x = pd.DataFrame(_panel()[:, :3], index=dates, columns=["d", "c", "a"]).iloc[3:]
+    y = pd.DataFrame(_panel(seed=5)[:, 2:], index=dates, columns=["b", "c", "z"]).iloc[:-4]
+    for stat in PAIRS:
+        for window in (10, "15D"):
+            for other in (y, y["c"]):
+                expected = getattr(rolling, stat)(x, other, window, join=join)
+                out = getattr(rolling, stat)(dd.from_pandas(x, npartitions=3), dd.from_pandas(other, npartitions=4),
+                                             window, join=join).compute()
+                pd.testing.assert_index_equal(out.columns, expected.columns)
+                pd.testing.assert_index_equal(out.index, expected.index, exact=False)
+                assert_same_bits(out.to_numpy(), expected.to_numpy())

@@ -372,11 +372,16 @@ def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], win
     """:func:`capcycle.rolling.cov`/``corr``/``beta`` on lazy inputs: two of one kind
     (dask frames aligned on their index by dask's ``align`` with ``join``, arrays by
     position); ``ddof`` as checked by the caller."""
+    rows_of_first = None
     if kind_of(first) == "frame" and kind_of(second) == "frame":
         if first.ndim == 2 and second.ndim == 2:
-            first, second = first.align(second, join=join)
-        else:
-            first, second = first.align(second, join=join, axis=0)
+            # pandas' rule (rolling._paired_labels): the union of labels, whatever join
+            # says about the rows.
+            first, second = first.align(second, join="outer", axis=1)
+        elif first.ndim == 2 and join == "outer":
+            # pandas computes on the union of rows and returns the DataFrame's rows.
+            rows_of_first = first.index.to_series().align(second, join=join)[0].notnull()
+        first, second = first.align(second, join=join, axis=0)
     lazy = _Lazy(first, names[0], 0, dim, times)
     other = _Lazy(second, names[1], 0, dim, None) if kind_of(second) is not None else None
     if other is None or other.kind != lazy.kind:
@@ -399,7 +404,8 @@ def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], win
     span, periods, stamps = _window(lazy, window, min_periods)
     kernel = functools.partial(_pair_kernel, stat=stat, span=span, periods=periods,
                                ddof=cap_count(ddof, lazy.rows))
-    return lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps, [partner]))
+    out = lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps, [partner]))
+    return out if rows_of_first is None else out[rows_of_first]
 
 
 # --------------------------------------------------------------------- valuation
