@@ -668,7 +668,9 @@ _PAIR_DOC = """{summary}
         (the rows still align per ``join``).
     dim, times : optional
         As for the single-series statistics (lazy inputs: both arguments of one kind;
-        two dask DataFrames align per ``join`` with dask's ``align``).
+        two dask DataFrames align per ``join`` with dask's ``align``, two DataArrays on
+        their coordinates with ``xarray.align``: ``join`` along time, the union of
+        the other labels).
 
     Returns
     -------
