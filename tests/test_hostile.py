@@ -678,7 +678,7 @@ _X = np.arange(1.0, 11.0)
         (lambda: rolling.mean(_X, 3, axis=1.0), TypeError, "axis"),
         (lambda: rolling.cov(_X, _X[:-1], 3), ValueError, "y"),
         (lambda: rolling.cov(_X, np.ones((10, 2)), 3), ValueError, "y"),
-        (lambda: rolling.cov(np.ones((10, 2)), np.ones((10, 3)), 3), ValueError, "x"),
+        (lambda: rolling.cov(np.ones((10, 2)), np.ones((10, 3)), 3), ValueError, "y"),  # the second argument, with its own shape
         (lambda: rolling.beta(_X, _X[:4], 3), ValueError, "x"),
         (lambda: valuation.zscore(_X, window=0), ValueError, "window"),
         (lambda: valuation.zscore(_X, window="rolling"), ValueError, "window"),

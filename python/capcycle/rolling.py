@@ -325,6 +325,11 @@ def _rolling_pair(
             f"{names[1]}: a 2-D {names[1]} needs a 2-D {names[0]}; "
             f"a 1-D {names[1]} is broadcast against a 2-D {names[0]}, not the other way"
         )
+    if b.values.ndim == 2 and b.values.shape != a.values.shape:
+        raise ValueError(
+            f"{names[1]}: shape {b.values.shape} does not match {names[0]}'s {a.values.shape}; "
+            f"a 1-D {names[1]} is broadcast against every column of {names[0]}"
+        )
     span, periods, times = _window_args(window, min_periods, a.index, a.values.shape[0], names[0])
     ddof = cap_count(ddof, a.values.shape[0])
     out = _core.rolling_pair(a.values, b.values, stat, span, periods, ddof=ddof, times=times)
