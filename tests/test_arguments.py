@@ -355,3 +355,39 @@ def test_on_is_checked():
         rolling.mean(frame.reverse(), "3D", on="date")
     with pytest.raises(ValueError, match="^window: a duration window"):
         rolling.mean(frame.drop("date"), "3D")
+
+
+def test_dates_beyond_nanoseconds_are_refused_naming_the_index():
+    # A seconds-unit index may hold 1500 or 3000; a duration window measures in
+    # nanoseconds (1677..2262), and pandas' bare OutOfBoundsDatetime named no argument.
+    index = pd.DatetimeIndex(np.array(["1500-01-01", "2000-01-01", "3000-01-01"], dtype="datetime64[s]"))
+    x = pd.Series([1.0, 2.0, 3.0], index=index)
+    with pytest.raises(ValueError, match=r"^x\.index: .*1677-09-21.*2262-04-11"):
+        rolling.sum(x, "1D")
+    with pytest.raises(ValueError, match=r"^x\.index: "):
+        rolling.corr(x, x, "1D")
+    # a row window does not measure time: pandas' answer
+    pd.testing.assert_series_equal(rolling.sum(x, 2), x.rolling(2).sum())
+
+
+@pytest.mark.parametrize("join", ["outer", "inner", "left"])
+def test_on_with_one_value_column_aligns_rows_per_join(join):
+    # A second frame with one value column is broadcast like a Series, and pandas'
+    # DataFrame-vs-Series rule (outer: the DataFrame's rows) used to drop the dates
+    # only the second frame has, while two value columns gave the union of dates.
+    first = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=6), "v": [1.0, 3, 2, 5, 4, 6],
+                          "w": [2.0, 2, 1, 0, 4, 3]})
+    second = pd.DataFrame({"date": pd.date_range("2020-01-03", periods=6), "u": [2.0, 1, 4, 3, 6, 5]})
+    a, b = first.set_index("date"), second.set_index("date")["u"]
+    rows = a.index.join(b.index, how=join)
+    a, b = a.reindex(rows), b.reindex(rows)
+    for stat in PAIRS:
+        got = getattr(rolling, stat)(first, second, 3, on="date", join=join, min_periods=2)
+        assert list(got.columns) == ["date", "v", "w"]
+        assert list(got["date"]) == list(rows)
+        for column in ("v", "w"):
+            want = getattr(rolling, stat)(a[column], b, 3, min_periods=2)
+            np.testing.assert_array_equal(got[column].to_numpy(), want.to_numpy())
+    polars = [pl.from_pandas(f) for f in (first, second)]
+    got = rolling.corr(*polars, 3, on="date", join=join, min_periods=2)
+    assert got["date"].to_list() == list(rows.to_pydatetime())

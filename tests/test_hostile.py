@@ -382,9 +382,9 @@ def performance_oracle(small: np.ndarray, large: np.ndarray, kind: str, what: st
         for name, x in (("small", small), ("large", large)):
             if any(not (x[i] > 0 and math.isfinite(x[i])) for i in rows):
                 return name
+        if not rows:  # no date where both are known: refused, never an empty result
+            return "small"
         if what == "relative":
-            if not rows:
-                return "small"
             return np.array([(small[i] / large[i]) / (small[rows[0]] / large[rows[0]]) for i in rows])
         return np.array([(small[b] / small[a] - 1) - (large[b] / large[a] - 1) for a, b in zip(rows, rows[1:])])
     for name, x in (("small", small), ("large", large)):
@@ -393,10 +393,10 @@ def performance_oracle(small: np.ndarray, large: np.ndarray, kind: str, what: st
             return name
         if np.isinf(tail).any():
             return name
-    if what == "excess":
-        return small - large
     if len(small) == 0:
         return "small"
+    if what == "excess":
+        return small - large
     with np.errstate(over="ignore"):
         gs = np.cumprod(np.concatenate([[1.0], 1 + small[1:]]))
         gl = np.cumprod(np.concatenate([[1.0], 1 + large[1:]]))
@@ -678,7 +678,7 @@ _X = np.arange(1.0, 11.0)
         (lambda: rolling.mean(_X, 3, axis=1.0), TypeError, "axis"),
         (lambda: rolling.cov(_X, _X[:-1], 3), ValueError, "y"),
         (lambda: rolling.cov(_X, np.ones((10, 2)), 3), ValueError, "y"),
-        (lambda: rolling.cov(np.ones((10, 2)), np.ones((10, 3)), 3), ValueError, "x"),
+        (lambda: rolling.cov(np.ones((10, 2)), np.ones((10, 3)), 3), ValueError, "y"),  # the second argument, with its own shape
         (lambda: rolling.beta(_X, _X[:4], 3), ValueError, "x"),
         (lambda: valuation.zscore(_X, window=0), ValueError, "window"),
         (lambda: valuation.zscore(_X, window="rolling"), ValueError, "window"),

@@ -171,3 +171,12 @@ def test_property_two_dataframes_against_pandas(stat, first, second, window, dat
         first = first.iloc[:, 0]
     got = getattr(rolling, stat)(first, second, window, min_periods=min_periods, join=join)
     assert_same_frame(got, pandas_pair(stat, first, second, window, min_periods, join))
+
+
+def test_a_shape_mismatch_names_the_second_argument_and_its_shape():
+    # The kernel's message said "x: shape [5, 2] does not match y's [5, 3]" for an x
+    # of shape (5, 3) and a y of (5, 2): the wrong argument, with the shapes swapped.
+    x, y = np.ones((5, 3)), np.ones((5, 2))
+    for stat, names in (("cov", ("x", "y")), ("corr", ("x", "y")), ("beta", ("y", "x"))):
+        with pytest.raises(ValueError, match=rf"^{names[1]}: shape \(5, 2\) does not match {names[0]}'s \(5, 3\)"):
+            getattr(rolling, stat)(x, y, 2)

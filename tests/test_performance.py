@@ -170,3 +170,38 @@ def test_polars_refusals_name_polars_12() -> None:
     # the events may be polars dates
     by_polars = event_study(small, pl.Series([_dt.date(2024, 2, 1)]), before=1, after=1)
     pd.testing.assert_frame_equal(by_polars.paths, event_study(small, "2024-02-01", before=1, after=1).paths)
+
+
+def test_no_common_date_is_an_error_for_excess_returns_too() -> None:
+    # excess_returns gave an empty Series (relative_performance already raised)
+    disjoint = pd.Series([1.0, 2.0], IDX[:2]), pd.Series([1.0, 2.0], IDX[2:])
+    for kind in ("level", "returns"):
+        with pytest.raises(ValueError, match="no date in common"):
+            excess_returns(*disjoint, kind=kind)
+    nothing_known = pd.Series([1.0, np.nan], IDX[:2]), pd.Series([np.nan, 2.0], IDX[:2])
+    with pytest.raises(ValueError, match="no date where both levels are known"):
+        excess_returns(*nothing_known)
+    with pytest.raises(ValueError, match="no date where both levels are known"):
+        relative_performance(*nothing_known)
+
+
+
+@pytest.mark.parametrize("function", [relative_performance, excess_returns])
+def test_a_series_and_an_array_are_matched_by_position(function) -> None:  # type: ignore[no-untyped-def]
+    # An array has no dates: it pairs by position with the Series (as in pandas'
+    # Series / ndarray) and the result keeps the Series' dates. It used to match the
+    # array's row numbers against the Series' labels: no date in common with a
+    # DatetimeIndex (and an empty excess_returns), the wrong rows with an integer index.
+    small = pd.Series([100.0, 105.0, 106.0, 110.0], IDX)
+    large = [200.0, 198.0, 200.0, 201.0]
+    want = function(small, pd.Series(large, IDX))
+    pd.testing.assert_series_equal(function(small, large), want)
+    pd.testing.assert_series_equal(function(np.array(small), pd.Series(large, IDX)), want)
+    reversed_labels = pd.Series([4.0, 3.0, 2.0, 1.0], index=[3, 2, 1, 0])
+    levels = [1.0, 1.0, 2.0, 2.0]
+    pd.testing.assert_series_equal(
+        function(reversed_labels, levels),
+        function(reversed_labels, pd.Series(levels, reversed_labels.index)),
+    )
+    with pytest.raises(ValueError, match="small, large: 4 and 3 values"):
+        function(small, large[:3])

@@ -457,3 +457,47 @@ def test_event_study_on_dask_aligns_each_series_and_drops_outside_events() -> No
     pd.testing.assert_index_equal(study.events, expected.events)
     pd.testing.assert_index_equal(study.dropped, expected.dropped)
     pd.testing.assert_frame_equal(study.summary, expected.summary, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("join", ["outer", "inner", "left"])
+def test_dask_dataframe_pairs_pair_columns_and_rows_as_in_memory(join: str) -> None:
+    # The lazy path applied join= to the columns too (dask's align joins both axes):
+    # 'inner'/'left' lost the labels one side lacks and kept them unsorted, where
+    # pandas (and the in-memory path) take the sorted union of labels, NaN where one
+    # side lacks one. A DataFrame against a Series (outer) kept the union of rows
+    # instead of the DataFrame's rows.
+    dates = pd.bdate_range("2021-01-01", periods=ROWS)
+    x = pd.DataFrame(_panel()[:, :3], index=dates, columns=["d", "c", "a"]).iloc[3:]
+    y = pd.DataFrame(_panel(seed=5)[:, 2:], index=dates, columns=["b", "c", "z"]).iloc[:-4]
+    for stat in PAIRS:
+        for window in (10, "15D"):
+            for other in (y, y["c"]):
+                expected = getattr(rolling, stat)(x, other, window, join=join)
+                out = getattr(rolling, stat)(dd.from_pandas(x, npartitions=3), dd.from_pandas(other, npartitions=4),
+                                             window, join=join).compute()
+                pd.testing.assert_index_equal(out.columns, expected.columns)
+                pd.testing.assert_index_equal(out.index, expected.index, exact=False)
+                assert_same_bits(out.to_numpy(), expected.to_numpy())
+
+
+@pytest.mark.parametrize("join", ["outer", "inner", "left"])
+def test_dataarray_pairs_align_on_their_coordinates(join: str) -> None:
+    # Two DataArrays were paired by position: a time coordinate shifted by two days, or
+    # ids in another order, silently paired the wrong values. They align on their
+    # coordinates as two pandas inputs align on their labels.
+    dates = pd.bdate_range("2021-01-01", periods=ROWS)
+    x = pd.DataFrame(_panel()[:, :2], index=dates, columns=["a", "b"]).iloc[3:]
+    y = pd.DataFrame(_panel(seed=5)[:, :2], index=dates, columns=["b", "a"]).iloc[:-4]
+    as_array = lambda frame: xr.DataArray(frame.to_numpy(), dims=("time", "id"),  # noqa: E731
+                                          coords={"time": frame.index, "id": list(frame.columns)})
+    for stat in PAIRS:
+        for other, other_array in ((y, as_array(y)), (y["a"], as_array(y).sel(id="a", drop=True))):
+            expected = getattr(rolling, stat)(x, other, 10, join=join)
+            for first in (as_array(x), as_array(x).chunk({"time": 30})):
+                out = getattr(rolling, stat)(first, other_array, 10, join=join, dim="time")
+                got = out.transpose("time", "id").to_pandas()
+                assert list(got.index) == list(expected.index)
+                assert list(got.columns) == list(expected.columns)
+                assert_same_bits(got.to_numpy(), expected.to_numpy())
+    with pytest.raises(ValueError, match="^y: "):
+        rolling.corr(xr.DataArray(np.ones(5), dims="time"), xr.DataArray(np.ones(4), dims="time"), 2)

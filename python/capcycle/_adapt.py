@@ -175,7 +175,14 @@ def check_time_order(index: pd.Index, name: str) -> None:
 def nanoseconds(index: pd.DatetimeIndex, name: str) -> np.ndarray:
     """The index as int64 nanoseconds (UTC for tz-aware), checked by :func:`check_time_order`."""
     check_time_order(index, name)
-    return np.ascontiguousarray(index.as_unit("ns").asi8, dtype=np.int64)
+    try:
+        in_ns = index.as_unit("ns")
+    except pd.errors.OutOfBoundsDatetime as err:
+        raise ValueError(
+            f"{name}: a duration window measures time in nanoseconds, which reach from "
+            f"1677-09-21 to 2262-04-11 only ({err}); use an int number of rows"
+        ) from None
+    return np.ascontiguousarray(in_ns.asi8, dtype=np.int64)
 
 
 def cap_count(count: int, length: int) -> int:

@@ -370,13 +370,31 @@ def rolling(stat: str, x: Any, window: Any, min_periods: Any, ddof: int, q: floa
 def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], window: Any, min_periods: Any,
                  ddof: int, *, join: str, dim: str | None, times: Any) -> Any:
     """:func:`capcycle.rolling.cov`/``corr``/``beta`` on lazy inputs: two of one kind
-    (dask frames aligned on their index by dask's ``align`` with ``join``, arrays by
-    position); ``ddof`` as checked by the caller."""
+    (dask frames aligned on their index by dask's ``align`` with ``join``, DataArrays
+    on their coordinates by ``xarray.align``, arrays by position); ``ddof`` as checked
+    by the caller."""
+    rows_of_first = None
     if kind_of(first) == "frame" and kind_of(second) == "frame":
         if first.ndim == 2 and second.ndim == 2:
-            first, second = first.align(second, join=join)
-        else:
-            first, second = first.align(second, join=join, axis=0)
+            # pandas' rule (rolling._paired_labels): the union of labels, whatever join
+            # says about the rows.
+            first, second = first.align(second, join="outer", axis=1)
+        elif first.ndim == 2 and join == "outer":
+            # pandas computes on the union of rows and returns the DataFrame's rows.
+            rows_of_first = first.index.to_series().align(second, join=join)[0].notnull()
+        first, second = first.align(second, join=join, axis=0)
+    elif kind_of(first) == "xarray" and kind_of(second) == "xarray":
+        import xarray as xr
+
+        time = first.dims[0] if dim is None else dim
+        if first.ndim == 2 and second.ndim == 1 and join == "outer" and time in first.indexes:
+            rows_of_first = {time: first.indexes[time]}  # pandas' DataFrame-vs-Series rule
+        try:  # on their coordinates, as pandas inputs on their labels: the ids always by union
+            how: Any = join  # checked by the caller: "outer", "inner" or "left"
+            first, second = xr.align(first, second, join=how, exclude=set(first.dims) - {time})
+            first, second = xr.align(first, second, join="outer", exclude={time})
+        except ValueError as err:
+            raise ValueError(f"{names[1]}: does not align with {names[0]} ({err})") from None
     lazy = _Lazy(first, names[0], 0, dim, times)
     other = _Lazy(second, names[1], 0, dim, None) if kind_of(second) is not None else None
     if other is None or other.kind != lazy.kind:
@@ -399,7 +417,10 @@ def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], win
     span, periods, stamps = _window(lazy, window, min_periods)
     kernel = functools.partial(_pair_kernel, stat=stat, span=span, periods=periods,
                                ddof=cap_count(ddof, lazy.rows))
-    return lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps, [partner]))
+    out = lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps, [partner]))
+    if rows_of_first is None:
+        return out
+    return out.sel(rows_of_first) if lazy.kind == "xarray" else out[rows_of_first]
 
 
 # --------------------------------------------------------------------- valuation

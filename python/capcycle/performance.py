@@ -9,7 +9,8 @@ out. A polars DataFrame holds one Date/Datetime column (the dates, matched betwe
 the two inputs like a pandas index) and one value column; the result is a polars
 DataFrame with ``small``'s date column and one value column. Inputs without dates
 (numpy arrays, lists, polars Series) are matched by position and must have the same
-length; a polars Series in gives a polars Series out.
+length (against a pandas Series too, whose dates the result keeps, as in pandas'
+``Series / ndarray``); a polars Series in gives a polars Series out.
 """
 
 from __future__ import annotations
@@ -158,12 +159,21 @@ def _align(small: Any, large: Any, kind: str) -> tuple[pd.Series, pd.Series]:
     if kind not in _KINDS:
         raise ValueError(f"kind must be 'level' or 'returns', got {kind!r}")
     s, lg = _as_series(small, "small"), _as_series(large, "large")
-    if not isinstance(small, (pd.Series, pd.DataFrame)) and not isinstance(large, (pd.Series, pd.DataFrame)):
+    dated = [isinstance(x, (pd.Series, pd.DataFrame)) for x in (small, large)]
+    if not all(dated):
+        # Without dates on one side, rows pair by position (as in pandas' Series /
+        # ndarray), on the other side's dates if it has them.
         _same_length(len(s), len(lg))
+        if dated[0]:
+            lg = lg.set_axis(s.index)
+        elif dated[1]:
+            s = s.set_axis(lg.index)
     for arg, x in (("small", s), ("large", lg)):
         if not x.index.is_unique:
             raise ValueError(f"{arg} has duplicated dates in its index")
     common = s.index.intersection(lg.index, sort=False)
+    if common.empty:
+        raise ValueError("small and large have no date in common")
     common = common.sort_values() if not common.is_monotonic_increasing else common
     return s.reindex(common), lg.reindex(common)
 
@@ -200,8 +210,6 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
     if (tail <= -1).any():
         raise ValueError(f"{arg} has a return of -100% or less at {tail.index[int((tail <= -1).argmax())]}")
     _check_finite(tail, arg, "return")
-    if r.empty:
-        return r.astype("float64")
     growth = np.concatenate([[1.0], 1.0 + tail.to_numpy()])
     with np.errstate(over="ignore"):
         levels = np.cumprod(growth)
@@ -214,6 +222,8 @@ def _levels_from_returns(r: pd.Series, arg: str) -> pd.Series:
 def _common_levels(small: pd.Series, large: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The dates where both levels are known, each checked positive and finite."""
     keep = small.notna() & large.notna()
+    if not keep.any():
+        raise ValueError("small and large have no date where both levels are known (not NaN)")
     small, large = small[keep], large[keep]
     _check_levels(small, "small")
     _check_levels(large, "large")
@@ -239,7 +249,8 @@ def relative_performance(small: Any, large: Any, *, kind: Kind = "level") -> pd.
         or simple returns (``kind="returns"``, 0.01 is 1 %). Aligned on the dates
         both have (index intersection, in increasing order); a polars DataFrame's
         dates are its Date/Datetime column (see the module docstring). Inputs
-        without dates are matched by position and must have the same length.
+        without dates are matched by position and must have the same length (an
+        array against a Series: by position, on the Series' dates).
     kind : {"level", "returns"}
         ``"level"``: rows where either level is NaN are dropped; levels must be
         positive. ``"returns"``: each row's return is the change into that row, so
@@ -280,8 +291,6 @@ def _relative_performance(small: Any, large: Any, kind: str) -> pd.Series:
         s, lg = _common_levels(s, lg)
     else:
         s, lg = _levels_from_returns(s, "small"), _levels_from_returns(lg, "large")
-    if s.empty:
-        raise ValueError("small and large have no date in common")
     ratio = s / lg
     out: pd.Series = ratio / ratio.iloc[0]
     out.name = _name(_as_series(small, "small"), _as_series(large, "large"), "/")

@@ -302,8 +302,12 @@ def _rolling_pair(
     if on is not None:
         first_values, restore = _by_column(first, on, names[0])
         second_values, _ = _by_column(second, on, names[1])
-        # One value column is one series, broadcast like a pandas Series.
-        other = second_values.iloc[:, 0] if second_values.shape[1] == 1 else second_values
+        # One value column is one series for every column of first: repeated under
+        # first's labels, so the rows still align per join as for two frames (a
+        # Series would keep only first's rows under join="outer", pandas' rule).
+        other = second_values
+        if second_values.shape[1] == 1:
+            other = second_values.iloc[:, [0] * first_values.shape[1]].set_axis(first_values.columns, axis=1)
         return restore(_rolling_pair(stat, first_values, other, names, window, min_periods, ddof, join))
     ddof = _ddof(stat, ddof)
     if _lazy.wants(first, dim, times):
@@ -320,6 +324,11 @@ def _rolling_pair(
         raise ValueError(
             f"{names[1]}: a 2-D {names[1]} needs a 2-D {names[0]}; "
             f"a 1-D {names[1]} is broadcast against a 2-D {names[0]}, not the other way"
+        )
+    if b.values.ndim == 2 and b.values.shape != a.values.shape:
+        raise ValueError(
+            f"{names[1]}: shape {b.values.shape} does not match {names[0]}'s {a.values.shape}; "
+            f"a 1-D {names[1]} is broadcast against every column of {names[0]}"
         )
     span, periods, times = _window_args(window, min_periods, a.index, a.values.shape[0], names[0])
     ddof = cap_count(ddof, a.values.shape[0])
@@ -660,10 +669,13 @@ _PAIR_DOC = """{summary}
     on : str, optional
         The Date/Datetime column of two DataFrames (pandas or polars): their other
         columns are the values, rows align on it per ``join``. A ``{second}`` with one
-        value column is one series, broadcast against every column of ``{first}``.
+        value column is one series, broadcast against every column of ``{first}``
+        (the rows still align per ``join``).
     dim, times : optional
         As for the single-series statistics (lazy inputs: both arguments of one kind;
-        two dask DataFrames align per ``join`` with dask's ``align``).
+        two dask DataFrames align per ``join`` with dask's ``align``, two DataArrays on
+        their coordinates with ``xarray.align``: ``join`` along time, the union of
+        the other labels).
 
     Returns
     -------
