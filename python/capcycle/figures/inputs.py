@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 import capcycle
-from capcycle.figures.first_cuts import size_relative_index
+from capcycle.figures.first_cuts import FIG3_SOURCE, size_relative_index
 from capcycle.figures.quality import figure5_inputs
-from capcycle.figures.relative_valuation import read_multiples, size_pb_proxy
+from capcycle.figures.relative_valuation import FIG4_SOURCE, read_multiples, size_pb_proxy
 
 PathLike = str | os.PathLike[str]
 
@@ -75,15 +75,6 @@ _ETF = {
         "standing for the Russell 2000 and 1000",
     ),
 }
-_MONTHLY_SIZE_SOURCE = (
-    "Kenneth R. French data library, Portfolios Formed on Size (value-weighted monthly "
-    "returns, bottom 30% vs top 30% of NYSE market cap); cuts from FRED DFEDTAR/DFEDTARU"
-)
-_PB_SOURCE = (
-    "Kenneth R. French data library, 25 Portfolios Formed on Size and Book-to-Market "
-    "(VW average BE/ME, number of firms, average market cap). PROXY: cap-weighted "
-    "price-to-book of the smallest vs the biggest size quintile, not the note's forward P/E"
-)
 
 
 @dataclass
@@ -196,7 +187,7 @@ def _fig3(load: _Loader, inputs: Inputs) -> None:
     else:
         cross = capcycle.relative_performance(_monthly(iwm), _monthly(iwb))
     inputs.fig3 = {"relative": rel, "cross_check": cross}
-    inputs.text["fig3"] = {"labels": SIZE_LABELS, "source": _MONTHLY_SIZE_SOURCE}
+    inputs.text["fig3"] = {"labels": SIZE_LABELS, "source": FIG3_SOURCE}
     inputs.sources["fig3"] = (
         f"Ken French monthly size portfolios, VW Lo 30 vs Hi 30 {_origin(size)}"
         + ("; cross-check IWM vs IWB month-ends" if cross is not None else "")
@@ -216,7 +207,7 @@ def _fig4(load: _Loader, inputs: Inputs, multiples: PathLike | None) -> None:
     )
     inputs.fig4 = {"ratio": proxy["ratio"], "start": "1963-07-01"}
     inputs.text["fig4"] = {"measure": "Price-to-book", "labels": ("smallest size quintile", "biggest size quintile"),
-                           "source": _PB_SOURCE}
+                           "source": FIG4_SOURCE}
     inputs.sources["fig4"] = (
         "price-to-book PROXY, smallest vs biggest size quintile since 1963-07, from BE/ME, number of "
         f"firms and average market cap {_origin(t)}"
