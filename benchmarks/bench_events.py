@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 import capcycle
-from timing import best_of
 from capcycle.events import event_study
+from timing import best_of
 
 
 def pandas_event_study(frame: pd.DataFrame, events: pd.DatetimeIndex, before: int, after: int):
@@ -101,26 +101,44 @@ def main() -> None:
     theirs = paths.sort_index(axis=1)
     np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-12, atol=1e-15, equal_nan=True)
     for stat in ("mean", "median", "std", "count"):
-        np.testing.assert_allclose(study.summary.xs(stat, axis=1, level="stat").to_numpy(),
-                                   summary[stat].to_numpy(), rtol=1e-9, atol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(
+            study.summary.xs(stat, axis=1, level="stat").to_numpy(),
+            summary[stat].to_numpy(),
+            rtol=1e-9,
+            atol=1e-12,
+            equal_nan=True,
+        )
     del study, paths, summary, ours, theirs
 
     t_pandas = best_of(max(1, args.repeat - 1), lambda: pandas_event_study(frame, events, before, after))
     t_ours = best_of(args.repeat, lambda: event_study(frame, events, before=before, after=after))
     t_with_paths = best_of(args.repeat, lambda: event_study(frame, events, before=before, after=after).paths)
-    native = (frame.index.to_numpy().astype("datetime64[D]").astype(np.int64), np.asfortranarray(frame.to_numpy()),
-              frame.index.get_indexer(events).astype(np.int64), before, after, "trading_days", "level")
+    native = (
+        frame.index.to_numpy().astype("datetime64[D]").astype(np.int64),
+        np.asfortranarray(frame.to_numpy()),
+        frame.index.get_indexer(events).astype(np.int64),
+        before,
+        after,
+        "trading_days",
+        "level",
+    )
     t_paths = best_of(args.repeat, lambda: capcycle._core.event_paths(*native))
     t_summary = best_of(args.repeat, lambda: capcycle._core.event_summary(*native))
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()} "
-          f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'default')}")
-    print(f"versions: python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-          f"capcycle {capcycle.__version__}")
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()} "
+        f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'default')}"
+    )
+    print(
+        f"versions: python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+        f"capcycle {capcycle.__version__}"
+    )
     print(f"case: {n_series} series x {len(index)} rows x {n_events} events x {before + after + 1} offsets")
     print(f"pandas (loop over events + groupby): {t_pandas:8.3f} s")
     print(f"capcycle event_study (summary):       {t_ours:8.3f} s   ratio {t_pandas / t_ours:6.1f}x")
-    print(f"capcycle event_study(...).paths too:  {t_with_paths:8.3f} s   ratio {t_pandas / t_with_paths:6.1f}x")
+    print(
+        f"capcycle event_study(...).paths too:  {t_with_paths:8.3f} s   ratio {t_pandas / t_with_paths:6.1f}x"
+    )
     print(f"capcycle kernel summary only:         {t_summary:8.3f} s")
     print(f"capcycle kernel paths only:           {t_paths:8.3f} s")
 

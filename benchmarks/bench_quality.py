@@ -55,8 +55,10 @@ def pandas_screen(metrics: dict[str, pd.DataFrame], window: int, top: float, wei
         eligible &= x.notna() & s.notna()
     score = 0.0
     for x, s in zip(frames, slopes, strict=True):
-        score = score + weight * x.where(eligible).rank(axis=1, pct=True) + (1 - weight) * s.where(eligible).rank(
-            axis=1, pct=True
+        score = (
+            score
+            + weight * x.where(eligible).rank(axis=1, pct=True)
+            + (1 - weight) * s.where(eligible).rank(axis=1, pct=True)
         )
     score = (score / len(frames)).where(eligible)
     k = eligible.sum(axis=1).map(lambda n: math.ceil(round(top * n, 9)))
@@ -65,7 +67,9 @@ def pandas_screen(metrics: dict[str, pd.DataFrame], window: int, top: float, wei
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a tenth of the firms (smoke run)")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
@@ -88,7 +92,9 @@ def main() -> None:
     t_ours = best_of(args.repeat, lambda: quality.screen(metrics, window=8, top=0.2, static_weight=0.5))
     t_pandas = best_of(max(1, args.repeat // 2), lambda: pandas_screen(metrics, 8, 0.2, 0.5))
     name = f"screen, {firms:,} firms x {quarters} quarters, 2 metrics, window 8"
-    print(f"{name:<58} capcycle {t_ours * 1e3:8.1f} ms   pandas {t_pandas * 1e3:8.1f} ms   ratio {t_pandas / t_ours:5.1f}x")
+    print(
+        f"{name:<58} capcycle {t_ours * 1e3:8.1f} ms   pandas {t_pandas * 1e3:8.1f} ms   ratio {t_pandas / t_ours:5.1f}x"
+    )
     print(f"members agreeing with pandas: {agree:.6%}")
 
 

@@ -24,11 +24,11 @@ if "--threads" in sys.argv[:-1]:
     _threads = sys.argv[sys.argv.index("--threads") + 1]
     os.environ["RAYON_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = _threads
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from capcycle import rolling  # noqa: E402
-from timing import best_of, machine  # noqa: E402
+from capcycle import rolling
+from timing import best_of, machine
 
 WINDOW = 252
 
@@ -98,7 +98,9 @@ def main() -> None:
             if nan_share:
                 data[rng.random(data.shape) < nan_share] = np.nan
             for stat in ("mean", "std", "corr", "median"):
-                timings = {name: best_of(args.repeat, call) for name, call in peers(stat, data, other).items()}
+                timings = {
+                    name: best_of(args.repeat, call) for name, call in peers(stat, data, other).items()
+                }
                 ours = timings["capcycle"]
                 ratios = [
                     f"{timings[p] / ours:.1f}x" if p in timings else "-"
@@ -106,7 +108,7 @@ def main() -> None:
                 ]
                 print(f"| {label} | {nan_share:.0%} | {stat} | {ours:.3f} | " + " | ".join(ratios) + " |")
         target = np.empty_like(clean)
-        copy = best_of(args.repeat, lambda: np.copyto(target, clean))
+        copy = best_of(args.repeat, lambda target=target, clean=clean: np.copyto(target, clean))
         print(f"| {label} | | np.copyto | {copy:.3f} | | | | |")
 
 

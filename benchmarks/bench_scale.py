@@ -56,8 +56,13 @@ def calls(stat: str, data: np.ndarray, lazy: da.Array) -> dict[str, Callable[[],
             continue  # numbagg has no moving median
         block = functools.partial(_peer_block, library=library, stat=stat)
         out[library] = functools.partial(
-            da.map_overlap, block, lazy, depth={0: (WINDOW - 1, 0), 1: 0}, boundary="none",
-            dtype=np.float64, meta=np.empty((0, 0)),
+            da.map_overlap,
+            block,
+            lazy,
+            depth={0: (WINDOW - 1, 0), 1: 0},
+            boundary="none",
+            dtype=np.float64,
+            meta=np.empty((0, 0)),
         )
     return out
 
@@ -96,10 +101,16 @@ def main() -> None:
         f"chunks {chunks[0]:,} x {chunks[1]:,}, window {WINDOW}, 1% NaN, best of {args.repeat}; "
         f"LocalCluster: {cores} workers x 1 thread\n"
     )
-    print("| stat | direct s | dask threads s | overhead | numbagg | bottleneck | LocalCluster s | numbagg | bottleneck |")
+    print(
+        "| stat | direct s | dask threads s | overhead | numbagg | bottleneck | LocalCluster s | numbagg | bottleneck |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
-    with distributed.LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         # The panel is made on the workers (as a real one would be read there), then
         # fetched once for the in-process runs.
         draws = da.random.default_rng(0)
@@ -112,10 +123,16 @@ def main() -> None:
             threaded = calls(stat, data, lazy)
             direct = best_of(args.repeat, threaded.pop("direct"))
             with dask.config.set(scheduler="threads"):
-                local = {name: best_of(args.repeat, lambda f=f: f().compute()) for name, f in threaded.items()}
+                local = {
+                    name: best_of(args.repeat, lambda f=f: f().compute()) for name, f in threaded.items()
+                }
             remote = {
-                name: best_of(args.repeat,
-                              lambda name=name: _on_cluster(client, lambda x: calls(stat, data, x)[name](), on_workers))
+                name: best_of(
+                    args.repeat,
+                    lambda name=name, stat=stat: _on_cluster(
+                        client, lambda x, stat=stat, name=name: calls(stat, data, x)[name](), on_workers
+                    ),
+                )
                 for name in threaded
             }
 

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 import capcycle
-from timing import best_of
 from capcycle import valuation
+from timing import best_of
 
 
 def pandas_median_zscore(x: pd.Series | pd.DataFrame, window: int | str) -> pd.Series | pd.DataFrame:
@@ -47,11 +47,15 @@ def case(name: str, data: pd.Series | pd.DataFrame, window: int | str, repeat: i
     np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-7, atol=1e-7)
     t_ours = best_of(repeat, lambda: valuation.zscore(data, window=window))
     t_pandas = best_of(max(1, repeat // 2), lambda: pandas_median_zscore(data, window))
-    print(f"{name:<46} capcycle {t_ours * 1e3:9.1f} ms   pandas {t_pandas * 1e3:9.1f} ms   ratio {t_pandas / t_ours:6.1f}x")
+    print(
+        f"{name:<46} capcycle {t_ours * 1e3:9.1f} ms   pandas {t_pandas * 1e3:9.1f} ms   ratio {t_pandas / t_ours:6.1f}x"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes (smoke run)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

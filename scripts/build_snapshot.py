@@ -73,7 +73,9 @@ SPEC: tuple[Fred | French, ...] = (
     Fred("DFEDTAR", "Federal Funds Target Rate (DISCONTINUED)"),
     Fred("DFEDTARU", "Federal Funds Target Range - Upper Limit"),
     French("Portfolios_Formed_on_ME", False, {"Value Weight Returns -- Monthly": SIZE_SPLIT}),
-    French("Portfolios_Formed_on_ME_Daily", True, {"Value Weight Returns -- Daily": SIZE_SPLIT}, "1990-01-01"),
+    French(
+        "Portfolios_Formed_on_ME_Daily", True, {"Value Weight Returns -- Daily": SIZE_SPLIT}, "1990-01-01"
+    ),
     French("F-F_Research_Data_Factors_daily", True, {"main": ("Mkt-RF", "SMB", "RF")}, "1990-01-01"),
     French(
         "25_Portfolios_5x5",
@@ -212,7 +214,9 @@ def build(source: Path | None, out: Path) -> dict[str, dict[str, object]]:
         ),
         "files": files,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return files
 
 
@@ -221,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--from", dest="source", metavar="DIR", help="data folder (default: $CAPCYCLE_DATA)")
     where.add_argument("--network", action="store_true", help="download the newest FRED and Ken French files")
-    parser.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", metavar="DIR", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})"
+    )
     args = parser.parse_args(argv)
     source: Path | None = None
     if not args.network:

@@ -10,9 +10,9 @@ the list of values in a window.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -175,7 +175,7 @@ def pair_cov(ys: list[float], xs: list[float], ddof: int = 1) -> float:
         return math.nan
     ey, ex = [Fraction(v) for v in ys], [Fraction(v) for v in xs]
     my, mx = sum(ey) / n, sum(ex) / n
-    return _rounded(sum((a - my) * (b - mx) for a, b in zip(ey, ex)) / (n - ddof))
+    return _rounded(sum((a - my) * (b - mx) for a, b in zip(ey, ex, strict=False)) / (n - ddof))
 
 
 def _centred(values: list[float]) -> list[Fraction]:
@@ -191,7 +191,7 @@ def pair_corr(ys: list[float], xs: list[float]) -> float:
     syy, sxx = sum(d * d for d in dy), sum(d * d for d in dx)
     if syy == 0 or sxx == 0:
         return math.nan
-    sxy = sum(a * b for a, b in zip(dy, dx))
+    sxy = sum(a * b for a, b in zip(dy, dx, strict=False))
     # r^2 exactly, one rounding, then the sign: no underflow of tiny variances.
     return sqrt_fraction(sxy * sxy / (syy * sxx)) * (1.0 if sxy >= 0 else -1.0)
 
@@ -204,7 +204,7 @@ def pair_beta(ys: list[float], xs: list[float]) -> float:
     if sxx == 0:
         return math.nan
     # One rounding of the exact ratio: no underflow of tiny variances.
-    return _rounded(sum(a * b for a, b in zip(dy, dx)) / sxx)
+    return _rounded(sum(a * b for a, b in zip(dy, dx, strict=False)) / sxx)
 
 
 #: name -> reference statistic taking (values, newest, **params)
@@ -228,11 +228,15 @@ def rolling(stat: str, x, window, min_periods=None, *, ddof: int = 1, q: float =
     """The reference for `capcycle.rolling.<stat>` on a 1-D array."""
     function = STATS[stat]
     params = {"ddof": ddof} if stat in ("var", "std", "zscore") else {"q": q} if stat == "quantile" else {}
-    return move_func(lambda v, new: function(v, new, **params), x, window, min_periods, times=times, span=span)
+    return move_func(
+        lambda v, new: function(v, new, **params), x, window, min_periods, times=times, span=span
+    )
 
 
 def rolling_pair(stat: str, y, x, window, min_periods=None, *, ddof: int = 1, times=None, span=None):
     """The reference for `capcycle.rolling.<cov|corr|beta>` on 1-D arrays (y, x)."""
     function = PAIR_STATS[stat]
     params = {"ddof": ddof} if stat == "cov" else {}
-    return move_pair(lambda ys, xs: function(ys, xs, **params), y, x, window, min_periods, times=times, span=span)
+    return move_pair(
+        lambda ys, xs: function(ys, xs, **params), y, x, window, min_periods, times=times, span=span
+    )

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 
-def align(index: pd.DatetimeIndex, events: list[pd.Timestamp], how: str, x: np.ndarray | None = None) -> list[int | None]:
+def align(
+    index: pd.DatetimeIndex, events: list[pd.Timestamp], how: str, x: np.ndarray | None = None
+) -> list[int | None]:
     """Row of each event: the first row on or after it ("next") or the last on or before,
     among the rows where ``x`` is not NaN (every row without ``x``); None if there is none."""
     rows: list[int | None] = []
@@ -56,14 +58,20 @@ def path_value(x: np.ndarray, r: int, j: int | None, kind: str) -> float:
     return 1.0 / math.prod(1.0 + x[s] for s in range(j + 1, r + 1)) - 1.0
 
 
-def paths(frame: pd.DataFrame, events: list, before: int, after: int, unit: str, kind: str, align_how: str) -> np.ndarray:
+def paths(
+    frame: pd.DataFrame, events: list, before: int, after: int, unit: str, kind: str, align_how: str
+) -> np.ndarray:
     """(offsets, series * events) like capcycle._core.event_paths."""
     cols = []
     for name in frame.columns:
         x = frame[name].to_numpy(dtype=float)
         for r in align(frame.index, events, align_how, x):  # each column on its own valid rows
-            cols.append([math.nan if r is None else path_value(x, r, source_row(frame.index, r, k, unit), kind)
-                         for k in range(-before, after + 1)])
+            cols.append(
+                [
+                    math.nan if r is None else path_value(x, r, source_row(frame.index, r, k, unit), kind)
+                    for k in range(-before, after + 1)
+                ]
+            )
     return np.array(cols, dtype=float).T
 
 
@@ -108,15 +116,28 @@ def bootstrap(block: np.ndarray, n: int, seed: int, level: float) -> tuple[np.nd
     return np.array(lo), np.array(hi)
 
 
-def placebo(frame: pd.DataFrame, n_events: int, real_block: np.ndarray, before: int, after: int, unit: str,
-            kind: str, n: int, seed: int, dates: str = "full") -> tuple[np.ndarray, np.ndarray]:
+def placebo(
+    frame: pd.DataFrame,
+    n_events: int,
+    real_block: np.ndarray,
+    before: int,
+    after: int,
+    unit: str,
+    kind: str,
+    n: int,
+    seed: int,
+    dates: str = "full",
+) -> tuple[np.ndarray, np.ndarray]:
     """(means (n, offsets), percentile per offset as a fraction in [0, 1]) for the first column of ``frame``."""
     index = frame.index
     days = list(index.normalize())
     if dates == "full":
-        cands = [r for r in range(len(index))
-                 if source_row(index, r, -before, unit, days) is not None
-                 and source_row(index, r, after, unit, days) is not None]
+        cands = [
+            r
+            for r in range(len(index))
+            if source_row(index, r, -before, unit, days) is not None
+            and source_row(index, r, after, unit, days) is not None
+        ]
     else:
         cands = list(range(len(index)))
     cands = np.array(cands)
@@ -126,7 +147,9 @@ def placebo(frame: pd.DataFrame, n_events: int, real_block: np.ndarray, before: 
     offsets = range(-before, after + 1)
     means = []
     for d in draws:
-        block = np.array([[path_value(x, r, source_row(index, r, k, unit, days), kind) for r in d] for k in offsets])
+        block = np.array(
+            [[path_value(x, r, source_row(index, r, k, unit, days), kind) for r in d] for k in offsets]
+        )
         means.append(mean_path(block))
     means = np.array(means)
     real = mean_path(real_block)

@@ -88,7 +88,9 @@ def zscore(x: Sequence[float], **kwargs) -> np.ndarray:
     return out
 
 
-def percentile_rank(x: Sequence[float], *, window: int | str | None = None, min_periods: int | None = None) -> np.ndarray:
+def percentile_rank(
+    x: Sequence[float], *, window: int | str | None = None, min_periods: int | None = None
+) -> np.ndarray:
     x = [float(v) for v in x]
     mp = default_min_periods(window) if min_periods is None else min_periods
     out = np.full(len(x), np.nan)
@@ -102,7 +104,7 @@ def percentile_rank(x: Sequence[float], *, window: int | str | None = None, min_
 
 def relative_multiple(small: Sequence[float], large: Sequence[float]) -> np.ndarray:
     out = np.full(len(small), np.nan)
-    for i, (a, b) in enumerate(zip(small, large)):
+    for i, (a, b) in enumerate(zip(small, large, strict=False)):
         if math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0:
             out[i] = a / b
     return out

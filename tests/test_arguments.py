@@ -37,7 +37,9 @@ def test_a_string_without_a_positive_unit_is_refused(stat, window):
         call(stat, SERIES, window)
 
 
-@pytest.mark.parametrize("window", ["1M", "1Y", "1ME", "3MS", "1QE", "2YE", np.timedelta64(1, "M"), pd.offsets.MonthEnd(1)])
+@pytest.mark.parametrize(
+    "window", ["1M", "1Y", "1ME", "3MS", "1QE", "2YE", np.timedelta64(1, "M"), pd.offsets.MonthEnd(1)]
+)
 def test_calendar_spans_are_not_fixed_durations(window):
     with pytest.raises(ValueError, match="^window: .*not a fixed duration"):
         rolling.mean(SERIES, window)
@@ -50,7 +52,15 @@ def test_unitless_timedelta64_is_refused():
 
 @pytest.mark.parametrize(
     "window",
-    ["3D", "72h", "3 days", pd.Timedelta(days=3), datetime.timedelta(days=3), np.timedelta64(3, "D"), pd.offsets.Day(3)],
+    [
+        "3D",
+        "72h",
+        "3 days",
+        pd.Timedelta(days=3),
+        datetime.timedelta(days=3),
+        np.timedelta64(3, "D"),
+        pd.offsets.Day(3),
+    ],
 )
 @pytest.mark.parametrize("stat", ["mean", "std", "max", "corr"])
 def test_every_spelling_of_a_duration_gives_pandas_answer(window, stat):
@@ -77,7 +87,9 @@ DUPLICATED = pd.Series(SERIES.to_numpy(), index=DAYS[[0, 1, 1, 2, 3, 4, 5, 6, 7,
 
 
 @pytest.mark.parametrize(
-    ("bad", "word"), [(UNSORTED, "sorted ascending"), (DUPLICATED, "duplicate dates")], ids=["descending", "duplicated"]
+    ("bad", "word"),
+    [(UNSORTED, "sorted ascending"), (DUPLICATED, "duplicate dates")],
+    ids=["descending", "duplicated"],
 )
 @pytest.mark.parametrize(
     "run",
@@ -91,7 +103,16 @@ DUPLICATED = pd.Series(SERIES.to_numpy(), index=DAYS[[0, 1, 1, 2, 3, 4, 5, 6, 7,
         lambda s: valuation.bands(s, window="expanding"),
         lambda s: valuation.percentile_rank(s, window=4),
     ],
-    ids=["rolling_rows", "rolling_duration", "corr", "beta", "zscore_expanding", "zscore_rolling", "bands", "percentile_rank"],
+    ids=[
+        "rolling_rows",
+        "rolling_duration",
+        "corr",
+        "beta",
+        "zscore_expanding",
+        "zscore_rolling",
+        "bands",
+        "percentile_rank",
+    ],
 )
 def test_time_order_is_refused_the_same_way_everywhere(run, bad, word):
     with pytest.raises(ValueError, match=f"^[xy].index: the DatetimeIndex .*{word}"):  # y: beta(y, x)
@@ -161,7 +182,11 @@ HUGE = [2**62, 2**62 + 7, 2**63 - 1, 2**63, 2**64 + 1, 10**30]
 @pytest.mark.parametrize("stat", SINGLE + PAIRS)
 @pytest.mark.parametrize("ndim", [1, 2])
 def test_huge_windows_give_pandas_answer_never_a_panic(stat, window, ndim):
-    x = np.arange(12.0) ** 1.3 if ndim == 1 else np.column_stack([np.arange(12.0) ** 1.3, np.arange(12.0) % 5])
+    x = (
+        np.arange(12.0) ** 1.3
+        if ndim == 1
+        else np.column_stack([np.arange(12.0) ** 1.3, np.arange(12.0) % 5])
+    )
     for min_periods in (None, 0, 1, 5, 12, 13, window):
         try:
             got = call(stat, x, window, min_periods=min_periods)
@@ -169,14 +194,18 @@ def test_huge_windows_give_pandas_answer_never_a_panic(stat, window, ndim):
             pytest.fail(f"{stat} window={window} min_periods={min_periods}: {type(err).__name__}: {err}")
         # A window longer than the data is every row so far: the same as a window of
         # len + 1 rows, with min_periods counted as given (pandas' rule).
-        same = call(stat, x, len(x) + 1, min_periods=None if min_periods is None else min(min_periods, len(x) + 1))
+        same = call(
+            stat, x, len(x) + 1, min_periods=None if min_periods is None else min(min_periods, len(x) + 1)
+        )
         if min_periods is None:
             assert np.isnan(got).all()
         np.testing.assert_array_equal(got, same)
     frame = pd.DataFrame(x.reshape(12, -1))
     expected = frame.rolling(12, min_periods=3)
     if stat in ("mean", "sum", "std", "max", "median"):
-        pd.testing.assert_frame_equal(call(stat, frame, window, min_periods=3), getattr(expected, stat)(), rtol=1e-12)
+        pd.testing.assert_frame_equal(
+            call(stat, frame, window, min_periods=3), getattr(expected, stat)(), rtol=1e-12
+        )
 
 
 @pytest.mark.parametrize("window", HUGE)
@@ -268,7 +297,9 @@ def test_infinities_are_values_that_change_only_their_windows(stat, case, window
                 enough = len(values) >= min_periods and (values or stat == "sum")
                 want.append(window_reference(stat, values) if enough else math.nan)
             np.testing.assert_allclose(got[:, j], want, rtol=1e-12, atol=0, err_msg=f"{stat} column {j}")
-            np.testing.assert_array_equal(call(stat, columns[:, j], window, min_periods=min_periods), got[:, j])
+            np.testing.assert_array_equal(
+                call(stat, columns[:, j], window, min_periods=min_periods), got[:, j]
+            )
 
 
 def test_infinities_in_zscore_and_pairs():
@@ -298,7 +329,17 @@ def polars_frame():
     return frame.with_columns(pl.when(pl.int_range(30) % 7 == 3).then(None).otherwise(pl.col("a")).alias("a"))
 
 
-@pytest.mark.parametrize(("stat", "by"), [("sum", "rolling_sum_by"), ("mean", "rolling_mean_by"), ("max", "rolling_max_by"), ("min", "rolling_min_by"), ("median", "rolling_median_by"), ("std", "rolling_std_by")])
+@pytest.mark.parametrize(
+    ("stat", "by"),
+    [
+        ("sum", "rolling_sum_by"),
+        ("mean", "rolling_mean_by"),
+        ("max", "rolling_max_by"),
+        ("min", "rolling_min_by"),
+        ("median", "rolling_median_by"),
+        ("std", "rolling_std_by"),
+    ],
+)
 def test_polars_on_matches_rolling_by(stat, by):
     frame = polars_frame()
     got = getattr(rolling, stat)(frame, "10D", on="date")
@@ -306,12 +347,17 @@ def test_polars_on_matches_rolling_by(stat, by):
     assert got["date"].equals(frame["date"])
     want = frame.select(getattr(pl.col("a", "b"), by)("date", window_size="10d"))
     for column in ("a", "b"):
-        np.testing.assert_allclose(got[column].to_numpy(), want[column].fill_null(np.nan).to_numpy(), rtol=1e-12)
+        np.testing.assert_allclose(
+            got[column].to_numpy(), want[column].fill_null(np.nan).to_numpy(), rtol=1e-12
+        )
 
 
 def test_polars_on_datetime_and_pairs_match_pandas():
     frame = polars_frame().with_columns(pl.col("date").cast(pl.Datetime("us")))
-    pandas = pd.DataFrame({"a": frame["a"].fill_null(np.nan).to_numpy(), "b": frame["b"].to_numpy()}, index=pd.DatetimeIndex(frame["date"].to_numpy()))
+    pandas = pd.DataFrame(
+        {"a": frame["a"].fill_null(np.nan).to_numpy(), "b": frame["b"].to_numpy()},
+        index=pd.DatetimeIndex(frame["date"].to_numpy()),
+    )
     got = rolling.corr(frame, frame.select("date", "b"), "15D", on="date")
     assert got.columns == ["a", "date", "b"]
     want = pandas.rolling("15D").corr(pandas["b"])
@@ -324,23 +370,39 @@ def test_polars_on_datetime_and_pairs_match_pandas():
 @pytest.mark.parametrize("dtype", [pl.Date, pl.Datetime("ms"), pl.Datetime("us", "America/New_York")])
 def test_polars_on_with_an_outer_join_rebuilds_the_date_column(dtype):
     days = [datetime.date(2024, 3, 8) + datetime.timedelta(days=d) for d in range(6)]
-    first = pl.DataFrame({"t": days, "v": [1.0, 2, 4, 7, 3, 5], "w": [1.0, 0, 1, 0, 2, 2]}).with_columns(pl.col("t").cast(dtype))
+    first = pl.DataFrame({"t": days, "v": [1.0, 2, 4, 7, 3, 5], "w": [1.0, 0, 1, 0, 2, 2]}).with_columns(
+        pl.col("t").cast(dtype)
+    )
     second = first.gather([0, 2, 3, 5]).with_columns(pl.col("t") + pl.duration(days=1), pl.col("v") * 2)
     got = rolling.cov(first, second, 3, on="t", min_periods=2)
     assert got["t"].dtype == first["t"].dtype and got.columns == ["t", "v", "w"]
     assert got["t"].to_list() == sorted(set(first["t"].to_list()) | set(second["t"].to_list()))
-    as_pandas = [pd.DataFrame({"v": f["v"].to_numpy(), "w": f["w"].to_numpy()}, index=pd.DatetimeIndex(f["t"].cast(pl.Datetime("us")).to_numpy())) for f in (first, second)]
+    as_pandas = [
+        pd.DataFrame(
+            {"v": f["v"].to_numpy(), "w": f["w"].to_numpy()},
+            index=pd.DatetimeIndex(f["t"].cast(pl.Datetime("us")).to_numpy()),
+        )
+        for f in (first, second)
+    ]
     want = as_pandas[0].rolling(3, min_periods=2).cov(as_pandas[1])
     np.testing.assert_allclose(got.select("v", "w").to_numpy(), want.to_numpy(), rtol=1e-12)
 
 
 def test_pandas_on_keeps_the_column_in_place():
     frame = polars_frame()
-    pandas = pd.DataFrame({"a": frame["a"].fill_null(np.nan).to_numpy(), "date": pd.DatetimeIndex(frame["date"].to_numpy()), "b": frame["b"].to_numpy()})
+    pandas = pd.DataFrame(
+        {
+            "a": frame["a"].fill_null(np.nan).to_numpy(),
+            "date": pd.DatetimeIndex(frame["date"].to_numpy()),
+            "b": frame["b"].to_numpy(),
+        }
+    )
     got = rolling.mean(pandas, "10D", on="date")
     want = pandas.rolling("10D", on="date").mean()
     pd.testing.assert_frame_equal(got, want, rtol=1e-12)
-    aware = pandas.assign(date=pandas["date"].dt.tz_localize("America/New_York")).set_axis(list("abcdefghijklmnopqrstuvwxyz0123"))
+    aware = pandas.assign(date=pandas["date"].dt.tz_localize("America/New_York")).set_axis(
+        list("abcdefghijklmnopqrstuvwxyz0123")
+    )
     got = rolling.sum(aware, "2D", on="date")
     pd.testing.assert_frame_equal(got, aware.rolling("2D", on="date").sum(), rtol=1e-12)
 
@@ -375,8 +437,9 @@ def test_on_with_one_value_column_aligns_rows_per_join(join):
     # A second frame with one value column is broadcast like a Series, and pandas'
     # DataFrame-vs-Series rule (outer: the DataFrame's rows) used to drop the dates
     # only the second frame has, while two value columns gave the union of dates.
-    first = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=6), "v": [1.0, 3, 2, 5, 4, 6],
-                          "w": [2.0, 2, 1, 0, 4, 3]})
+    first = pd.DataFrame(
+        {"date": pd.date_range("2020-01-01", periods=6), "v": [1.0, 3, 2, 5, 4, 6], "w": [2.0, 2, 1, 0, 4, 3]}
+    )
     second = pd.DataFrame({"date": pd.date_range("2020-01-03", periods=6), "u": [2.0, 1, 4, 3, 6, 5]})
     a, b = first.set_index("date"), second.set_index("date")["u"]
     rows = a.index.join(b.index, how=join)

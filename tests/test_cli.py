@@ -56,7 +56,14 @@ def test_full_run_writes_everything(full_run: tuple[Path, str]) -> None:
     for fig, metric in _required():
         assert not math.isnan(_value(summary, fig, metric)), (fig, metric)
     assert "NOT DRAWN" not in printed
-    for source in ("IJR", "IWM", "Portfolios_Formed_on_ME", "25_Portfolios_5x5", "25_Portfolios_ME_OP_5x5", "DGS2"):
+    for source in (
+        "IJR",
+        "IWM",
+        "Portfolios_Formed_on_ME",
+        "25_Portfolios_5x5",
+        "25_Portfolios_ME_OP_5x5",
+        "DGS2",
+    ):
         assert source in printed
     assert "excess_return_2024-07-11" in printed
     assert "20240711" in printed  # day rows print as dates, not 2.02407e+07
@@ -122,7 +129,9 @@ def test_snapshot_run_numbers(snapshot_run: tuple[Path, str, int], data_dir: Pat
     daily = pd.read_csv(data_dir / "french" / "Portfolios_Formed_on_ME_daily_202505.csv", index_col=0)
     daily.index = pd.to_datetime(daily.index.astype(str), format="%Y%m%d")
     excess = (daily["Lo 30"] - daily["Hi 30"]) / 100
-    assert math.isclose(_value(summary, "fig2", "excess_return_2024-07-11"), excess.loc["2024-07-11"], rel_tol=1e-9)
+    assert math.isclose(
+        _value(summary, "fig2", "excess_return_2024-07-11"), excess.loc["2024-07-11"], rel_tol=1e-9
+    )
     window = excess.loc["2024-07-01":"2024-08-26"]
     assert _value(summary, "fig2", "max_excess_day") == float(window.idxmax().strftime("%Y%m%d"))
     july = daily.loc["2024-07-01":"2024-07-31"] / 100 + 1
@@ -134,18 +143,27 @@ def test_full_run_matches_plain_pandas(full_run: tuple[Path, str], data_dir: Pat
     summary = pd.read_csv(full_run[0] / "summary.csv")
 
     def adj(ticker: str) -> pd.Series:
-        return pd.read_csv(data_dir / "prices" / f"{ticker}.csv", index_col="Date", parse_dates=True)["Adj Close"]
+        return pd.read_csv(data_dir / "prices" / f"{ticker}.csv", index_col="Date", parse_dates=True)[
+            "Adj Close"
+        ]
 
     both = pd.concat({"s": adj("IWM"), "l": adj("IWB")}, axis=1, join="inner").pct_change()
     assert math.isclose(
         _value(summary, "fig2", "excess_return_2024-07-11"),
-        both.loc["2024-07-11", "s"] - both.loc["2024-07-11", "l"], rel_tol=1e-9,
+        both.loc["2024-07-11", "s"] - both.loc["2024-07-11", "l"],
+        rel_tol=1e-9,
     )
-    monthly = pd.read_csv(data_dir / "french" / "Portfolios_Formed_on_ME.csv", skiprows=0, index_col=0, nrows=1182)
-    monthly.index = pd.to_datetime(monthly.index.astype(str).str.strip(), format="%Y%m") + pd.offsets.MonthEnd(0)
+    monthly = pd.read_csv(
+        data_dir / "french" / "Portfolios_Formed_on_ME.csv", skiprows=0, index_col=0, nrows=1182
+    )
+    monthly.index = pd.to_datetime(
+        monthly.index.astype(str).str.strip(), format="%Y%m"
+    ) + pd.offsets.MonthEnd(0)
     rel = (1 + monthly["Lo 30"] / 100).cumprod() / (1 + monthly["Hi 30"] / 100).cumprod()
     base = rel.index.get_loc(pd.Timestamp("2007-08-31"))  # last month-end before the cut of 2007-09-18
-    assert math.isclose(_value(summary, "fig3", "after_12m_2007"), rel.iloc[base + 12] / rel.iloc[base] - 1, rel_tol=1e-9)
+    assert math.isclose(
+        _value(summary, "fig3", "after_12m_2007"), rel.iloc[base + 12] / rel.iloc[base] - 1, rel_tol=1e-9
+    )
     assert "data_dir argument" in summary.loc[summary.figure == "fig1", "source"].iloc[0]
 
 
@@ -177,7 +195,9 @@ def test_a_figure_the_folder_cannot_give_exits_nonzero(
     monkeypatch.delenv("CAPCYCLE_DATA", raising=False)
     folder = tmp_path / "data"
     (folder / "prices").mkdir(parents=True)
-    (folder / "prices" / "IWM.csv").write_text("Date,Open,High,Low,Close,Adj Close,Volume\n2024-07-11,1,1,1,1,oops,1\n")
+    (folder / "prices" / "IWM.csv").write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n2024-07-11,1,1,1,1,oops,1\n"
+    )
     (folder / "prices" / "IWB.csv").write_bytes((data_dir / "prices" / "IWB.csv").read_bytes())
     assert main(["reproduce", "--data", str(folder), "--out", str(tmp_path / "o"), "--offline"]) == 1
     printed = capsys.readouterr().out
@@ -187,11 +207,16 @@ def test_a_figure_the_folder_cannot_give_exits_nonzero(
     assert not math.isnan(_value(summary, "fig4", "ratio_latest"))  # the others still drawn (snapshot)
 
 
-def test_data_where(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_where(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CAPCYCLE_DATA", raising=False)
     assert main(["data", "where", "--offline"]) == 0
     printed = capsys.readouterr().out
-    assert "fred/DGS2.csv" in printed and "capcycle snapshot fred/DGS2.csv, vintage: data to 2025-12-30" in printed
+    assert (
+        "fred/DGS2.csv" in printed
+        and "capcycle snapshot fred/DGS2.csv, vintage: data to 2025-12-30" in printed
+    )
     assert "prices/IWM.csv" in printed and "not found" in printed
     assert main(["data", "where", "--data", str(data_dir)]) == 0
     printed = capsys.readouterr().out
@@ -236,7 +261,9 @@ def test_reproduce_refresh_draws_from_the_fresh_cache(
     assert "capcycle snapshot" not in printed
 
 
-def test_data_fetch_fills_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_fetch_fills_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`capcycle data fetch` against recorded responses: FRED CSVs and Ken French zips
     made from the snapshot's own files, served by a fake download."""
     from capcycle.data import _snapshot
@@ -275,7 +302,9 @@ def test_data_fetch_stops_asking_once_the_network_failed(
     assert "fred/DFEDTARU.csv: not tried: the network failed; in use: capcycle snapshot" in printed
 
 
-def test_data_fetch_offline_says_what_is_used(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_fetch_offline_says_what_is_used(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CAPCYCLE_OFFLINE", "1")
     monkeypatch.delenv("CAPCYCLE_DATA", raising=False)
     assert main(["data", "fetch"]) == 1
@@ -285,11 +314,18 @@ def test_data_fetch_offline_says_what_is_used(capsys: pytest.CaptureFixture[str]
     assert "in use: capcycle snapshot fred/DGS2.csv, vintage: data to 2025-12-30" in printed
 
 
-def test_user_multiples_replace_the_proxy(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_multiples_replace_the_proxy(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pe = tmp_path / "pe.csv"
     months = pd.date_range("2005-01-31", periods=120, freq="ME")
-    pd.DataFrame({"small": 15.0 + (months.month % 3), "large": 18.0}, index=months).to_csv(pe, index_label="date")
-    assert main(["reproduce", "--data", str(data_dir), "--out", str(tmp_path / "o"), "--multiples", str(pe)]) == 0
+    pd.DataFrame({"small": 15.0 + (months.month % 3), "large": 18.0}, index=months).to_csv(
+        pe, index_label="date"
+    )
+    assert (
+        main(["reproduce", "--data", str(data_dir), "--out", str(tmp_path / "o"), "--multiples", str(pe)])
+        == 0
+    )
     assert "user multiples" in capsys.readouterr().out
     summary = pd.read_csv(tmp_path / "o" / "summary.csv")
     last = 15.0 + (months[-1].month % 3)
@@ -299,7 +335,10 @@ def test_user_multiples_replace_the_proxy(data_dir: Path, tmp_path: Path, capsys
 def test_module_entry_point(tmp_path: Path) -> None:
     res = subprocess.run(
         [sys.executable, "-m", "capcycle", "reproduce", "--help"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert res.returncode == 0, res.stderr
     assert "--data" in res.stdout and "--out" in res.stdout

@@ -21,7 +21,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from capcycle import events, rolling, valuation
 
@@ -68,7 +67,7 @@ def test_eight_threads_at_once_give_the_serial_bits() -> None:
         try:
             barrier.wait()
             results[k] = [workload() for _ in range(3)]
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
@@ -80,7 +79,7 @@ def test_eight_threads_at_once_give_the_serial_bits() -> None:
     assert sorted(results) == list(range(8))
     for runs in results.values():
         for run in runs:
-            for got, want in zip(run, serial):
+            for got, want in zip(run, serial, strict=False):
                 assert got.tobytes() == want.tobytes()  # bit for bit, NaN included
     assert not PANEL.flags.writeable
 
@@ -173,7 +172,9 @@ _LONG = textwrap.dedent(
 
 
 def test_ctrl_c_during_a_long_kernel_returns_promptly() -> None:
-    proc = subprocess.Popen([sys.executable, "-c", _LONG], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LONG], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"

@@ -90,7 +90,7 @@ def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Server]:
     hits: dict[str, int] = {}
 
     class H(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             hits[self.path] = hits.get(self.path, 0) + 1
             handler = routes.get(self.path)
             if handler is None:
@@ -271,7 +271,7 @@ def test_threads_filling_the_cache_at_once(server: Server, tmp_path: Path) -> No
     def worker() -> None:
         try:
             results.append(float(data.fred("DFF", refresh=True).iloc[-1]))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(6)]
@@ -290,7 +290,9 @@ def test_two_processes_filling_the_cache_at_once(server: Server, tmp_path: Path)
     code = "import capcycle.data as d; print(d.fred('DFF', refresh=True).iloc[-1])"
     env = {**os.environ, "PYTHONWARNINGS": "error"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         for _ in range(2)
     ]
     outs = [p.communicate(timeout=60) for p in procs]
@@ -313,7 +315,9 @@ def test_read_only_cache(server: Server, tmp_path: Path, monkeypatch: pytest.Mon
     assert cache_files(tmp_path) == []
 
 
-def test_full_disk_keeps_the_old_file(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_keeps_the_old_file(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.routes["/fred?id=DFF"] = send(DFF_CSV)
     data.fred("DFF")
     server.routes["/fred?id=DFF"] = send(DFF_CSV.replace(b"4.83", b"9.99"))

@@ -109,8 +109,14 @@ def test_offline_not_found_names_every_place(tmp_path: Path, monkeypatch: pytest
         data.fred("NOPE", data_dir=FIX)
     msg = str(info.value)
     assert isinstance(info.value, FileNotFoundError)
-    for part in (str(FIX / "fred" / "NOPE.csv"), str(tmp_path / "shared"), str(tmp_path / "cache"),
-                 "offline", "fredgraph.csv?id=NOPE", "data_dir="):
+    for part in (
+        str(FIX / "fred" / "NOPE.csv"),
+        str(tmp_path / "shared"),
+        str(tmp_path / "cache"),
+        "offline",
+        "fredgraph.csv?id=NOPE",
+        "data_dir=",
+    ):
         assert part in msg
     with pytest.raises(data.DataNotFoundError, match="_CSV.zip, unzip it"):
         data.french("Nope", data_dir=FIX)
@@ -201,7 +207,10 @@ FRENCH_OK = ",SMB,HML\r\n192607,   -2.56,   -2.43\r\n192608,   -1.17,    3.82\r\
         (FRENCH_OK.replace("192608", "192607"), r"line 3: date 1926-07-31 is duplicated"),
         (FRENCH_OK.replace("192609", "192601"), r"line 4: .*out of order"),
         (FRENCH_OK.replace("-1.17", "x"), r"line 3: 'x' is not a number in column 'SMB'"),
-        (FRENCH_OK + "\r\n\r\n  Annual Factors\r\n,SMB,HML\r\n", r"line 7: table 'Annual Factors' has a header but no rows"),
+        (
+            FRENCH_OK + "\r\n\r\n  Annual Factors\r\n,SMB,HML\r\n",
+            r"line 7: table 'Annual Factors' has a header but no rows",
+        ),
         ("just some text\r\n", r"no Ken French table found"),
     ],
 )

@@ -114,7 +114,9 @@ def test_french_size_portfolios(data_dir: Path) -> None:
 
 
 def test_french_daily_size_excel_mangled(data_dir: Path) -> None:
-    old = data.read_prices(data_dir / "french" / "Portfolios_Formed_on_ME_daily.csv")  # the 2019 copy, by path
+    old = data.read_prices(
+        data_dir / "french" / "Portfolios_Formed_on_ME_daily.csv"
+    )  # the 2019 copy, by path
     assert [c for c in old.columns if c.startswith("Dec")] == [f"Dec {k}" for k in range(2, 10)]
     assert len(old) == 14075 and old.index[-1] == pd.Timestamp("2019-05-31")
     assert old.loc["2019-05-31", "Hi 10"] == pytest.approx(-0.0148)
@@ -130,7 +132,7 @@ def test_french_daily_size_excel_mangled(data_dir: Path) -> None:
 
 def test_french_25_portfolios_units(data_dir: Path) -> None:
     p = data.french("25_Portfolios_5x5", data_dir=data_dir)
-    assert list(p)[0] == "Average Value Weighted Returns -- Monthly"
+    assert next(iter(p)) == "Average Value Weighted Returns -- Monthly"
     assert "Value Weight Average of BE/ME" in p and "Value Weight Average of OP" in p
     assert len(p) == 10
     assert p["Average Value Weighted Returns -- Monthly"].loc["1926-07-31", "SMALL LoBM"] == pytest.approx(

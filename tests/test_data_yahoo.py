@@ -58,7 +58,9 @@ def test_download_caches_and_reads_back(clean: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "yfinance", fake_yfinance(RECORDED, calls))
     iwm = data.prices("IWM")
     assert calls[0]["tickers"] == "IWM" and calls[0]["auto_adjust"] is False and calls[0]["period"] == "max"
-    np.testing.assert_array_equal(iwm.to_numpy(), RECORDED["Adj Close"].to_numpy())  # the dividend-adjusted close
+    np.testing.assert_array_equal(
+        iwm.to_numpy(), RECORDED["Adj Close"].to_numpy()
+    )  # the dividend-adjusted close
     assert iwm.name == "IWM" and "Yahoo Finance" in iwm.attrs["origin"]
     cached = clean / "prices" / "IWM.csv"
     assert cached.read_text().splitlines()[0] == "Date,Open,High,Low,Close,Adj Close,Volume"
@@ -105,7 +107,9 @@ def test_offline_never_asks_yahoo(clean: Path, monkeypatch: pytest.MonkeyPatch) 
     assert calls == []
 
 
-def test_without_the_extra_the_error_says_how_to_provide_the_csv(clean: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_extra_the_error_says_how_to_provide_the_csv(
+    clean: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "yfinance", None)  # import yfinance raises ImportError
     with pytest.raises(data.DataNotFoundError) as info:
         data.prices("IWM")

@@ -21,20 +21,34 @@ from capcycle.events import event_study
 from capcycle.figures import daily_excess, first_cuts, rates, relative_valuation
 
 _DAYS = pd.bdate_range("2019-01-01", "2019-12-31")
-_LEVEL = pd.Series(100.0 * np.exp(np.random.default_rng(12).normal(0.0, 0.01, len(_DAYS)).cumsum()), index=_DAYS)
-_OTHER = pd.Series(100.0 * np.exp(np.random.default_rng(13).normal(0.0, 0.01, len(_DAYS)).cumsum()), index=_DAYS)
+_LEVEL = pd.Series(
+    100.0 * np.exp(np.random.default_rng(12).normal(0.0, 0.01, len(_DAYS)).cumsum()), index=_DAYS
+)
+_OTHER = pd.Series(
+    100.0 * np.exp(np.random.default_rng(13).normal(0.0, 0.01, len(_DAYS)).cumsum()), index=_DAYS
+)
 _YIELD = pd.Series(2.0 + 0.001 * np.arange(len(_DAYS)), index=_DAYS)
 _MONTHLY = pd.Series(np.linspace(1.0, 2.0, 120), index=pd.date_range("2012-01-31", periods=120, freq="ME"))
 
 # Every public date argument: (call with the date, the argument's name)
 CALLERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "event_study.events": (lambda d: event_study(_LEVEL, [d], before=1, after=1), "events"),
-    "figure1_data.start": (lambda d: rates.figure1_data(_LEVEL, _OTHER, _YIELD, start=d, asof="2019-12-20", window=5),
-                           "start"),
-    "figure1_data.asof": (lambda d: rates.figure1_data(_LEVEL, _OTHER, _YIELD, start="2019-01-02", asof=d, window=5),
-                          "asof"),
-    "figure2_data.start": (lambda d: daily_excess.figure2_data(_LEVEL, _OTHER, start=d, end="2019-12-31"), "start"),
-    "figure2_data.end": (lambda d: daily_excess.figure2_data(_LEVEL, _OTHER, start="2019-01-01", end=d), "end"),
+    "figure1_data.start": (
+        lambda d: rates.figure1_data(_LEVEL, _OTHER, _YIELD, start=d, asof="2019-12-20", window=5),
+        "start",
+    ),
+    "figure1_data.asof": (
+        lambda d: rates.figure1_data(_LEVEL, _OTHER, _YIELD, start="2019-01-02", asof=d, window=5),
+        "asof",
+    ),
+    "figure2_data.start": (
+        lambda d: daily_excess.figure2_data(_LEVEL, _OTHER, start=d, end="2019-12-31"),
+        "start",
+    ),
+    "figure2_data.end": (
+        lambda d: daily_excess.figure2_data(_LEVEL, _OTHER, start="2019-01-01", end=d),
+        "end",
+    ),
     "figure3_data.cuts": (lambda d: first_cuts.figure3_data(_MONTHLY, [d], n_boot=0, n_placebo=0), "cuts"),
     "figure4_data.start": (lambda d: relative_valuation.figure4_data(_MONTHLY, start=d), "start"),
     "releases.start": (lambda d: calendar.releases(start=d), "start"),
@@ -114,7 +128,13 @@ def test_time_zones_and_missing_dates() -> None:
 
 def test_many_date_forms_in_one_list_and_polars_dates() -> None:
     import polars as pl
+
     want = [pd.Timestamp("2019-07-03"), pd.Timestamp("2020-01-02")]
     assert list(to_timestamps(["2019-07-03", datetime.date(2020, 1, 2)], "events")) == want
-    assert list(to_timestamps(pl.Series("d", [datetime.date(2019, 7, 3), datetime.date(2020, 1, 2)]), "events")) == want
-    assert list(to_timestamps(np.array(["2019-07-03", "2020-01-02"], dtype="datetime64[D]"), "events")) == want
+    assert (
+        list(to_timestamps(pl.Series("d", [datetime.date(2019, 7, 3), datetime.date(2020, 1, 2)]), "events"))
+        == want
+    )
+    assert (
+        list(to_timestamps(np.array(["2019-07-03", "2020-01-02"], dtype="datetime64[D]"), "events")) == want
+    )

@@ -10,13 +10,13 @@ from types import ModuleType
 import pytest
 
 import capcycle._dates
+import capcycle._lazy
 import capcycle.data
 import capcycle.data._layout
-import capcycle._lazy
 import capcycle.data._snapshot
-import capcycle.figures.inputs
 import capcycle.events
 import capcycle.fed
+import capcycle.figures.inputs
 import capcycle.performance
 import capcycle.quality
 import capcycle.rolling

@@ -30,7 +30,9 @@ def business_days_with_holidays(start: str, periods: int, seed: int) -> pd.Datet
     return idx[keep][:periods]
 
 
-def random_frame(index: pd.DatetimeIndex, n_series: int, kind: str, seed: int, nan_share: float = 0.02) -> pd.DataFrame:
+def random_frame(
+    index: pd.DatetimeIndex, n_series: int, kind: str, seed: int, nan_share: float = 0.02
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     r = rng.normal(0.0, 0.01, size=(len(index), n_series))
     x = r if kind == "returns" else 100.0 * np.exp(np.cumsum(r, axis=0))
@@ -53,7 +55,14 @@ def test_paths_match_reference(unit: str, kind: str, align: str) -> None:
     index = business_days_with_holidays("2019-01-01", 400, seed=1)
     frame = random_frame(index, 3, kind, seed=2)
     # first row, last row, a Saturday, a holiday-ish gap, near both ends
-    events = [index[0], index[-1], pd.Timestamp("2019-06-01"), index[200] + pd.Timedelta(days=1), index[5], index[-4]]
+    events = [
+        index[0],
+        index[-1],
+        pd.Timestamp("2019-06-01"),
+        index[200] + pd.Timedelta(days=1),
+        index[5],
+        index[-4],
+    ]
     before, after = (3, 2) if unit == "months" else (12, 30)
     st_ = event_study(frame, events, before=before, after=after, unit=unit, kind=kind, align=align)
     want = ref.paths(frame, events, before, after, unit, kind, align)
@@ -86,8 +95,10 @@ def test_paths_are_built_on_first_access_and_kept() -> None:
     fresh = event_study(frame, events, before=10, after=15)
     pd.testing.assert_frame_equal(fresh.intervals([(-10, 15)]), st_.intervals([(-10, 15)]))
     pd.testing.assert_frame_equal(fresh.bootstrap(n=50, seed=1), st_.bootstrap(n=50, seed=1))
-    pd.testing.assert_frame_equal(event_study(frame, events, before=10, after=15).placebo(n=20, seed=2).means,
-                                  st_.placebo(n=20, seed=2).means)
+    pd.testing.assert_frame_equal(
+        event_study(frame, events, before=10, after=15).placebo(n=20, seed=2).means,
+        st_.placebo(n=20, seed=2).means,
+    )
 
 
 def test_windows_past_the_data_are_nan_padded() -> None:
@@ -181,7 +192,11 @@ def test_one_thread_equals_many() -> None:
     out = []
     for threads in ("1", "2"):
         env = {**os.environ, "RAYON_NUM_THREADS": threads}
-        out.append(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+        out.append(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
     assert out[0] == out[1]
 
 
@@ -200,7 +215,9 @@ def studies(draw: st.DrawFn) -> tuple:
     else:
         index = pd.date_range("2020-01-31", periods=n, freq=spacing)
     kind = draw(st.sampled_from(KINDS))
-    frame = random_frame(index, draw(st.integers(1, 3)), kind, seed, nan_share=draw(st.sampled_from([0.0, 0.1])))
+    frame = random_frame(
+        index, draw(st.integers(1, 3)), kind, seed, nan_share=draw(st.sampled_from([0.0, 0.1]))
+    )
     span = (index[-1] - index[0]).days
     n_events = draw(st.integers(1, 4))
     offsets = sorted(set(draw(st.lists(st.integers(0, span), min_size=n_events, max_size=n_events))))
@@ -214,8 +231,10 @@ def studies(draw: st.DrawFn) -> tuple:
 
 def check_study(case: tuple) -> None:
     frame, events, before, after, unit, kind, align = case
-    per_column = [[r for r in ref.align(frame.index, events, align, frame[c].to_numpy()) if r is not None]
-                  for c in frame.columns]
+    per_column = [
+        [r for r in ref.align(frame.index, events, align, frame[c].to_numpy()) if r is not None]
+        for c in frame.columns
+    ]
     if any(len(set(rows)) < len(rows) for rows in per_column):
         with pytest.raises(ValueError, match="events:.*align to"):
             event_study(frame, events, before=before, after=after, unit=unit, kind=kind, align=align)
@@ -233,7 +252,9 @@ def test_property_kernel_matches_reference(case: tuple) -> None:
 @pytest.mark.slow
 def test_property_kernel_matches_reference_slow(pytestconfig: pytest.Config) -> None:
     # pyproject marks slow tests but does not deselect them: run only under `-m slow`.
-    if "slow" not in (pytestconfig.getoption("markexpr") or "") or "not slow" in pytestconfig.getoption("markexpr"):
+    if "slow" not in (pytestconfig.getoption("markexpr") or "") or "not slow" in pytestconfig.getoption(
+        "markexpr"
+    ):
         pytest.skip("10,000 cases: run with pytest -m slow")
 
     @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -270,7 +291,7 @@ def test_intervals_are_compounded_changes() -> None:
 
 
 def test_intervals_single_pair_and_frame() -> None:
-    study, data = small_study(frame=True)
+    study, _data = small_study(frame=True)
     out = study.intervals((0, 25))
     assert out.columns.names == ["series", "interval"]
     assert list(out.columns) == [("s0", "0..25"), ("s1", "0..25")]
@@ -308,8 +329,9 @@ def test_placebo_matches_plain_reference_and_is_reproducible(dates: str) -> None
     pl = study.placebo(n=40, seed=3, dates=dates)
     again = study.placebo(n=40, seed=3, dates=dates)
     pd.testing.assert_frame_equal(pl.means, again.means)
-    means, pct = ref.placebo(data[["s0"]], 5, study.paths.to_numpy(), 10, 25, "trading_days", "level", n=40, seed=3,
-                             dates=dates)
+    means, pct = ref.placebo(
+        data[["s0"]], 5, study.paths.to_numpy(), 10, 25, "trading_days", "level", n=40, seed=3, dates=dates
+    )
     assert_paths_equal(pl.means.to_numpy(), means)
     np.testing.assert_allclose(pl.percentile.to_numpy(), pct, rtol=1e-12)
     assert pl.percentile.loc[0] == 1.0  # offset 0 is 0 for every draw
@@ -329,7 +351,9 @@ def test_placebo_months_and_frame() -> None:
     assert isinstance(pl, Placebo)
     assert pl.percentile.columns.tolist() == ["s0", "s1"]
     assert pl.means.columns.names == ["series", "offset"]
-    means, pct = ref.placebo(data[["s1"]], 3, study.paths["s1"].to_numpy(), 2, 6, "months", "level", n=30, seed=1)
+    means, pct = ref.placebo(
+        data[["s1"]], 3, study.paths["s1"].to_numpy(), 2, 6, "months", "level", n=30, seed=1
+    )
     assert_paths_equal(pl.means["s1"].to_numpy(), means)
     np.testing.assert_allclose(pl.percentile["s1"].to_numpy(), pct, rtol=1e-12)
     assert isinstance(pl.at(6), pd.Series)
@@ -358,7 +382,7 @@ def test_plot_and_html() -> None:
     ax = study.plot()
     assert ax.get_xlabel() == "offset (trading days)"
     assert len(ax.lines) == 2 * (5 + 1) + 2
-    fig, ax2 = plt.subplots()
+    _fig, ax2 = plt.subplots()
     assert study.plot(ax=ax2) is ax2
     plt.close("all")
     page = study._repr_html_()
@@ -428,10 +452,17 @@ def test_bad_events(x: pd.Series) -> None:
 
 
 def test_event_forms_are_equivalent(x: pd.Series) -> None:
-    forms = ["2024-01-10", pd.Timestamp("2024-01-10"), np.datetime64("2024-01-10"),
-             pd.DatetimeIndex(["2024-01-10"]), pd.Series(pd.to_datetime(["2024-01-10"])),
-             [pd.Timestamp("2024-01-10").to_pydatetime()], [datetime.date(2024, 1, 10)],
-             np.array(["2024-01-10"], dtype="datetime64[D]"), "2024-01-10T00:00:00"]
+    forms = [
+        "2024-01-10",
+        pd.Timestamp("2024-01-10"),
+        np.datetime64("2024-01-10"),
+        pd.DatetimeIndex(["2024-01-10"]),
+        pd.Series(pd.to_datetime(["2024-01-10"])),
+        [pd.Timestamp("2024-01-10").to_pydatetime()],
+        [datetime.date(2024, 1, 10)],
+        np.array(["2024-01-10"], dtype="datetime64[D]"),
+        "2024-01-10T00:00:00",
+    ]
     want = event_study(x, "2024-01-10", before=2, after=2).paths
     for form in forms:
         pd.testing.assert_frame_equal(event_study(x, form, before=2, after=2).paths, want)
@@ -489,8 +520,11 @@ def test_outside_drop_drops_the_events_outside_and_says_which_12() -> None:
     events = ["2023-06-30", "2024-01-10", "2024-03-01", "2024-01-17"]
     with pytest.raises(ValueError, match="events: 2023-06-30, 2024-03-01 outside the data .*outside='drop'"):
         event_study(x, events, before=2, after=2)
-    with pytest.warns(UserWarning, match=r"dropped 2 event\(s\) outside the data \(2024-01-01 to 2024-01-26\): "
-                                         "2023-06-30, 2024-03-01"):
+    with pytest.warns(
+        UserWarning,
+        match=r"dropped 2 event\(s\) outside the data \(2024-01-01 to 2024-01-26\): "
+        "2023-06-30, 2024-03-01",
+    ):
         st_ = event_study(x, events, before=2, after=2, outside="drop")
     assert list(st_.dropped) == [pd.Timestamp("2023-06-30"), pd.Timestamp("2024-03-01")]
     assert list(st_.requested) == [pd.Timestamp("2024-01-10"), pd.Timestamp("2024-01-17")]
@@ -505,6 +539,7 @@ def test_outside_drop_drops_the_events_outside_and_says_which_12() -> None:
 
 def test_first_cuts_on_iwm_over_iwb_drop_the_cuts_before_the_etfs_12(data_dir) -> None:
     from capcycle import data, relative_performance
+
     rel = relative_performance(data.prices("IWM", data_dir=data_dir), data.prices("IWB", data_dir=data_dir))
     with pytest.raises(ValueError, match="events: 1989-06-06, 1995-07-06, 1998-09-29 outside the data"):
         event_study(rel, FIRST_CUTS, before=21, after=63)
@@ -541,6 +576,7 @@ def test_an_event_on_a_nan_row_aligns_to_the_nearest_valid_row_12() -> None:
 
 def test_dgs2_on_independence_day_2024_12(data_dir) -> None:
     from capcycle import data
+
     dgs2 = data.fred("DGS2", data_dir=data_dir)
     assert np.isnan(dgs2.loc["2024-07-04"])
     st_ = event_study(dgs2, "2024-07-04", before=5, after=5)
@@ -555,8 +591,13 @@ def test_dgs2_on_independence_day_2024_12(data_dir) -> None:
 
 def test_dataframe_columns_align_each_on_their_own_valid_rows_12() -> None:
     idx = pd.bdate_range("2024-07-01", periods=8)
-    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0, 8.0],
-                          "b": [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0]}, index=idx)
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0, 8.0],
+            "b": [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0],
+        },
+        index=idx,
+    )
     events = ["2024-07-04", "2024-07-08"]
     st_ = event_study(frame, events, before=1, after=1)
     assert st_.aligned.loc["2024-07-04"].tolist() == [pd.Timestamp("2024-07-05"), pd.Timestamp("2024-07-04")]
@@ -571,6 +612,7 @@ def test_dataframe_columns_align_each_on_their_own_valid_rows_12() -> None:
 
 def test_placebo_percentiles_are_fractions_like_figure3_12() -> None:
     from capcycle.figures import first_cuts as cf
+
     idx = pd.date_range("1995-01-31", periods=360, freq="ME")
     rel = pd.Series(np.exp(np.random.default_rng(12).normal(0.0, 0.03, 360).cumsum()), index=idx, name="rel")
     data = cf.figure3_data(rel, n_boot=0, n_placebo=200)
@@ -584,9 +626,14 @@ def test_placebo_percentiles_are_fractions_like_figure3_12() -> None:
 def test_columns_aligned_apart_still_refuse_an_absurd_window_12() -> None:
     idx = pd.bdate_range("2024-07-01", periods=4)
     frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "b": [1.0, 2.0, 3.0, 4.0]}, index=idx)
-    for call in (lambda: event_study(frame, "2024-07-02", before=2**40, after=2**40).summary,
-                 lambda: event_study(frame["a"].iloc[1:], "2024-07-02", before=2**62, after=2**62,
-                                     align="previous").summary):
+    for call in (
+        lambda: event_study(frame, "2024-07-02", before=2**40, after=2**40).summary,
+        lambda: (
+            event_study(
+                frame["a"].iloc[1:], "2024-07-02", before=2**62, after=2**62, align="previous"
+            ).summary
+        ),
+    ):
         with pytest.raises(MemoryError, match="after:"):
             call()
 

@@ -31,7 +31,13 @@ def test_first_cuts_constant() -> None:
     assert isinstance(fed.FIRST_CUTS, pd.DatetimeIndex)
     assert fed.FIRST_CUTS.is_monotonic_increasing and fed.FIRST_CUTS.is_unique
     assert list(fed.FIRST_CUTS.strftime("%Y-%m-%d")) == [
-        "1989-06-06", "1995-07-06", "1998-09-29", "2001-01-03", "2007-09-18", "2019-07-31", "2024-09-18",
+        "1989-06-06",
+        "1995-07-06",
+        "1998-09-29",
+        "2001-01-03",
+        "2007-09-18",
+        "2019-07-31",
+        "2024-09-18",
     ]
     assert not fed.FIRST_CUTS.isin(fed.EMERGENCY_CUTS_2020).any()
 
@@ -62,18 +68,34 @@ def test_2020_emergency_cuts_belong_to_the_2019_cycle(target: pd.Series) -> None
 
 def test_cycles_table(target: pd.Series) -> None:
     table = fed.cycles(target)
-    assert list(table.columns) == ["first_cut", "last_cut", "n_cuts", "change_bp", "rate_before", "rate_after"]
+    assert list(table.columns) == [
+        "first_cut",
+        "last_cut",
+        "n_cuts",
+        "change_bp",
+        "rate_before",
+        "rate_after",
+    ]
     by_start = table.set_index(table["first_cut"].dt.strftime("%Y-%m-%d"))
     c2001 = by_start.loc["2001-01-03"]
-    assert (c2001["last_cut"], c2001["n_cuts"], c2001["change_bp"]) == (pd.Timestamp("2003-06-25"), 13, -550.0)
+    assert (c2001["last_cut"], c2001["n_cuts"], c2001["change_bp"]) == (
+        pd.Timestamp("2003-06-25"),
+        13,
+        -550.0,
+    )
     c2007 = by_start.loc["2007-09-18"]
-    assert (c2007["last_cut"], c2007["n_cuts"], c2007["change_bp"]) == (pd.Timestamp("2008-12-16"), 10, -500.0)
+    assert (c2007["last_cut"], c2007["n_cuts"], c2007["change_bp"]) == (
+        pd.Timestamp("2008-12-16"),
+        10,
+        -500.0,
+    )
     c2019 = by_start.loc["2019-08-01"]
     assert (c2019["last_cut"], c2019["n_cuts"], c2019["change_bp"]) == (pd.Timestamp("2020-03-16"), 5, -225.0)
     c2024 = by_start.loc["2024-09-19"]
     assert (c2024["n_cuts"], c2024["change_bp"], c2024["rate_after"]) == (5, -150.0, 4.0)
-    pd.testing.assert_index_equal(pd.DatetimeIndex(table["first_cut"]), pd.DatetimeIndex(fed.first_cuts(target)),
-                                  check_names=False)
+    pd.testing.assert_index_equal(
+        pd.DatetimeIndex(table["first_cut"]), pd.DatetimeIndex(fed.first_cuts(target)), check_names=False
+    )
 
 
 def test_first_cuts_small_example() -> None:
@@ -81,7 +103,10 @@ def test_first_cuts_small_example() -> None:
     rate = pd.Series([5.0, 4.75, 5.0, 4.75, 4.5, np.nan], index=idx)
     # 2000-06-01 is within a year of the start: not reported; 2001-01-01 is < 365D after it
     assert list(fed.first_cuts(rate)) == [pd.Timestamp("2002-03-01")]
-    assert list(fed.first_cuts(rate, min_gap="180D")) == [pd.Timestamp("2001-01-01"), pd.Timestamp("2002-03-01")]
+    assert list(fed.first_cuts(rate, min_gap="180D")) == [
+        pd.Timestamp("2001-01-01"),
+        pd.Timestamp("2002-03-01"),
+    ]
     table = fed.cycles(rate, min_gap="180D")
     assert table["n_cuts"].tolist() == [1, 1]
     assert table["change_bp"].tolist() == [-25.0, -25.0]
@@ -112,11 +137,36 @@ def test_errors() -> None:
 # FOMC decision dates of every change of the target range since 2015 (federalreserve.gov
 # press releases); FRED's DFEDTARU dates those since 2017 one day later.
 DECISIONS_SINCE_2015 = [
-    "2015-12-16", "2016-12-14", "2017-03-15", "2017-06-14", "2017-12-13", "2018-03-21", "2018-06-13",
-    "2018-09-26", "2018-12-19", "2019-07-31", "2019-09-18", "2019-10-30", "2020-03-03", "2020-03-15",
-    "2022-03-16", "2022-05-04", "2022-06-15", "2022-07-27", "2022-09-21", "2022-11-02", "2022-12-14",
-    "2023-02-01", "2023-03-22", "2023-05-03", "2023-07-26", "2024-09-18", "2024-11-07", "2024-12-18",
-    "2025-09-17", "2025-10-29",
+    "2015-12-16",
+    "2016-12-14",
+    "2017-03-15",
+    "2017-06-14",
+    "2017-12-13",
+    "2018-03-21",
+    "2018-06-13",
+    "2018-09-26",
+    "2018-12-19",
+    "2019-07-31",
+    "2019-09-18",
+    "2019-10-30",
+    "2020-03-03",
+    "2020-03-15",
+    "2022-03-16",
+    "2022-05-04",
+    "2022-06-15",
+    "2022-07-27",
+    "2022-09-21",
+    "2022-11-02",
+    "2022-12-14",
+    "2023-02-01",
+    "2023-03-22",
+    "2023-05-03",
+    "2023-07-26",
+    "2024-09-18",
+    "2024-11-07",
+    "2024-12-18",
+    "2025-09-17",
+    "2025-10-29",
 ]
 
 
@@ -132,8 +182,12 @@ def test_target_rate_is_dfedtar_then_dfedtaru_on_decision_days_12(data_dir) -> N
     rate = fed.target_rate(data_dir)
     old, new = read_fred(data_dir / "fred" / "DFEDTAR.csv"), read_fred(data_dir / "fred" / "DFEDTARU.csv")
     # every calendar day, DFEDTAR's first to DFEDTARU's last
-    pd.testing.assert_index_equal(rate.index, pd.date_range(old.index[0], new.index[-1], freq="D", name="date"),
-                                  check_exact=True, check_freq=False)
+    pd.testing.assert_index_equal(
+        rate.index,
+        pd.date_range(old.index[0], new.index[-1], freq="D", name="date"),
+        check_exact=True,
+        check_freq=False,
+    )
     np.testing.assert_array_equal(rate.loc[: old.index[-1]].to_numpy(), old.to_numpy())
     # by pandas: DFEDTARU as published to 2016, one day earlier from 2017, its last day kept
     want = pd.concat([new.loc[:"2016-12-30"], new.loc["2017-01-01":].shift(-1, freq="D"), new.iloc[-1:]])
@@ -146,8 +200,12 @@ def test_target_rate_is_dfedtar_then_dfedtaru_on_decision_days_12(data_dir) -> N
 
 def test_first_cuts_of_dfedtaru_as_loaded_are_decision_dates_12(data_dir) -> None:
     from capcycle import data
+
     upper = data.fred("DFEDTARU", data_dir=data_dir)
-    assert list(fed.first_cuts(upper).strftime("%Y-%m-%d")) == ["2019-07-31", "2024-09-18"]  # main: 08-01, 09-19
+    assert list(fed.first_cuts(upper).strftime("%Y-%m-%d")) == [
+        "2019-07-31",
+        "2024-09-18",
+    ]  # main: 08-01, 09-19
     assert list(fed.first_cuts(upper, lag="0D").strftime("%Y-%m-%d")) == ["2019-08-01", "2024-09-19"]
     renamed = upper.rename("upper")  # nothing tells FRED's dating apart: the dates as given, unless asked
     assert list(fed.first_cuts(renamed).strftime("%Y-%m-%d")) == ["2019-08-01", "2024-09-19"]
@@ -161,11 +219,15 @@ def test_first_cuts_of_dfedtaru_as_loaded_are_decision_dates_12(data_dir) -> Non
 
 def test_an_effective_rate_is_refused_and_the_target_named_12(data_dir) -> None:
     from capcycle import data
+
     for series_id in ("DFF", "FEDFUNDS"):
         effective = data.fred(series_id, data_dir=data_dir)
         for function in (fed.first_cuts, fed.cycles):
-            with pytest.raises(ValueError, match=r"^target_rate: \d+ of its \d+ changes are smaller than 1/16 "
-                                                 r"percentage point.*fed\.target_rate\(\).*DFEDTAR.*DFEDTARU"):
+            with pytest.raises(
+                ValueError,
+                match=r"^target_rate: \d+ of its \d+ changes are smaller than 1/16 "
+                r"percentage point.*fed\.target_rate\(\).*DFEDTAR.*DFEDTARU",
+            ):
                 function(effective)
     with pytest.raises(ValueError, match="in decimals"):  # a target in decimals is no target in percent
         fed.first_cuts(fed.target_rate(data_dir) / 100.0)

@@ -52,7 +52,12 @@ def _level(index: pd.DatetimeIndex, daily: float, seed: int) -> pd.Series:
 def test_calendar_table() -> None:
     assert list(RELEASES.columns) == ["date", "event", "label", "source"]
     july = releases("2024-07-01", "2024-07-31")
-    assert july["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-07-01", "2024-07-03", "2024-07-11", "2024-07-31"]
+    assert july["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-07-01",
+        "2024-07-03",
+        "2024-07-11",
+        "2024-07-31",
+    ]
     assert set(releases()["event"]) == {"ISM Manufacturing", "ISM Services", "CPI", "FOMC"}
     copy = releases()
     copy.loc[0, "event"] = "changed"  # a copy: the shipped table stays intact
@@ -218,8 +223,25 @@ def test_placeholder_says_why() -> None:
 # figure says (titles, axis labels, legends, annotations, footnotes) must come from those
 # inputs, and nothing may name the note's dates, tickers or sources.
 
-NOTE_WORDS = ("2022", "2024", "July", "IJR", "SPY", "IWM", "IWB", "S&P", "Russell", "DGS2", "French", "CPI",
-              "ISM", "FOMC", "quintile", "Price-to-book", "small vs large caps")
+NOTE_WORDS = (
+    "2022",
+    "2024",
+    "July",
+    "IJR",
+    "SPY",
+    "IWM",
+    "IWB",
+    "S&P",
+    "Russell",
+    "DGS2",
+    "French",
+    "CPI",
+    "ISM",
+    "FOMC",
+    "quintile",
+    "Price-to-book",
+    "small vs large caps",
+)
 
 
 def _all_text(fig: Figure) -> str:
@@ -252,8 +274,15 @@ def _tick_labels(ax: object) -> list[str]:
     return [t.get_text() for t in ax.get_yticklabels() if t.get_text()]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("module", [capcycle.figures.rates, capcycle.figures.daily_excess,
-                                    capcycle.figures.first_cuts, capcycle.figures.relative_valuation])
+@pytest.mark.parametrize(
+    "module",
+    [
+        capcycle.figures.rates,
+        capcycle.figures.daily_excess,
+        capcycle.figures.first_cuts,
+        capcycle.figures.relative_valuation,
+    ],
+)
 def test_figure_docstring_examples(module: object) -> None:
     import doctest
 
@@ -297,8 +326,15 @@ def test_figure1_other_data_other_text() -> None:
     assert "Data as of 31 Dec 2020" in _texts(fig)
     _none_of_the_note(fig)
     # a stated source and labels are used as given
-    fig = cf.figure1(small, large, yld.rename("GS2"), start="2019-06-03", asof="2020-12-31",
-                     labels=("Mid", "Mega"), source="my vendor")
+    fig = cf.figure1(
+        small,
+        large,
+        yld.rename("GS2"),
+        start="2019-06-03",
+        asof="2020-12-31",
+        labels=("Mid", "Mega"),
+        source="my vendor",
+    )
     assert _title(fig.axes[0]).startswith("Mid vs Mega and the 2-year yield (GS2): ")
     assert "Source: my vendor." in _texts(fig)
     # the note's inputs, named as capcycle.data names them, get the note's text
@@ -415,7 +451,11 @@ def test_figure3_other_events_other_text() -> None:
     assert _title(ax) == f"Mid vs Mega around the event: {1.01**9 - 1:+.1%} on average 9 months after"
     assert ax.get_xlabel() == "Months from the event (0 = last month-end on or before it)"
     assert ax.get_ylabel() == "Mid vs Mega,\nrelative return since the event"
-    assert ax.get_legend_handles_labels()[1] == ["Event 2010-05-14", "Event 2015-12-16", "Mean of the 2 paths"]
+    assert ax.get_legend_handles_labels()[1] == [
+        "Event 2010-05-14",
+        "Event 2015-12-16",
+        "Mean of the 2 paths",
+    ]
     assert "Source: Mid / Mega; source not stated" in _texts(fig)
     _none_of_the_note(fig)
     assert "Fed" not in _all_text(fig) and "2001" not in _all_text(fig)

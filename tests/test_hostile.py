@@ -13,10 +13,11 @@ fails too. Every call is also checked to leave its inputs exactly as they were
 from __future__ import annotations
 
 import copy
+import itertools
 import math
-from fractions import Fraction
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -65,27 +66,56 @@ def _readonly(values: list[float]) -> np.ndarray:
 VALUES: list[Case] = [
     Case("nan_both_ends", lambda: _f([NAN, NAN, *_BASE, NAN]), _f([NAN, NAN, *_BASE, NAN])),
     Case("all_nan", lambda: np.full(6, NAN), np.full(6, NAN), tags=frozenset({"no_values"})),
-    Case("plus_minus_inf", lambda: _f([1.0, INF, 2.0, 3.0, -INF, 4.0, 5.0, 6.0]), _f([1.0, INF, 2.0, 3.0, -INF, 4.0, 5.0, 6.0]), tags=frozenset({"inf"})),
-    Case("empty", lambda: np.array([], dtype=np.float64), np.array([]), tags=frozenset({"no_values", "empty"})),
+    Case(
+        "plus_minus_inf",
+        lambda: _f([1.0, INF, 2.0, 3.0, -INF, 4.0, 5.0, 6.0]),
+        _f([1.0, INF, 2.0, 3.0, -INF, 4.0, 5.0, 6.0]),
+        tags=frozenset({"inf"}),
+    ),
+    Case(
+        "empty", lambda: np.array([], dtype=np.float64), np.array([]), tags=frozenset({"no_values", "empty"})
+    ),
     Case("length_1", lambda: _f([2.5]), _f([2.5])),
     Case("shorter_than_window", lambda: _f([2.5, 3.5]), _f([2.5, 3.5])),
     Case("constant", lambda: np.full(8, 7.25), np.full(8, 7.25)),
     Case("offset_1e9", lambda: 1e9 + _f(_BASE), 1e9 + _f(_BASE)),
     Case("magnitude_1e-300", lambda: 1e-300 * _f(_BASE), 1e-300 * _f(_BASE)),
     Case("magnitude_1e300", lambda: 1e300 * _f(_BASE), 1e300 * _f(_BASE)),
-    Case("float32", lambda: np.array([*_BASE, NAN], dtype=np.float32), np.array([*_BASE, NAN], dtype=np.float32).astype(np.float64)),
+    Case(
+        "float32",
+        lambda: np.array([*_BASE, NAN], dtype=np.float32),
+        np.array([*_BASE, NAN], dtype=np.float32).astype(np.float64),
+    ),
     Case("int64", lambda: np.array(_BASE, dtype=np.int64), _f(_BASE)),
     Case("uint8", lambda: np.array(_BASE, dtype=np.uint8), _f(_BASE)),
-    Case("bool", lambda: np.array([True, False, True, True, False, False]), _f([1, 0, 1, 1, 0, 0]), tags=frozenset({"bool"})),
+    Case(
+        "bool",
+        lambda: np.array([True, False, True, True, False, False]),
+        _f([1, 0, 1, 1, 0, 0]),
+        tags=frozenset({"bool"}),
+    ),
     Case("big_endian", lambda: _f(_BASE).astype(">f8"), _f(_BASE)),
     Case("strided_view", lambda: _STRIDE_SOURCE[::2], _STRIDE_SOURCE[::2].copy()),
     Case("reversed_view", lambda: _STRIDE_SOURCE[::-1], _STRIDE_SOURCE[::-1].copy()),
     Case("read_only", lambda: _readonly(_BASE), _f(_BASE)),
     Case("list", lambda: [*_BASE], _f(_BASE)),
     Case("series_float", lambda: pd.Series(_BASE, name="pe"), _f(_BASE)),
-    Case("series_Int64_NA", lambda: pd.Series([3, pd.NA, 4, 1, 5, 9, pd.NA], dtype="Int64"), _f([3, NAN, 4, 1, 5, 9, NAN])),
-    Case("series_Float64_NA", lambda: pd.Series([3.5, pd.NA, 4.0, 1.0, 5.0, NAN, 2.0], dtype="Float64"), _f([3.5, NAN, 4, 1, 5, NAN, 2])),
-    Case("series_boolean_NA", lambda: pd.Series([True, pd.NA, False, True, True], dtype="boolean"), _f([1, NAN, 0, 1, 1]), tags=frozenset({"bool"})),
+    Case(
+        "series_Int64_NA",
+        lambda: pd.Series([3, pd.NA, 4, 1, 5, 9, pd.NA], dtype="Int64"),
+        _f([3, NAN, 4, 1, 5, 9, NAN]),
+    ),
+    Case(
+        "series_Float64_NA",
+        lambda: pd.Series([3.5, pd.NA, 4.0, 1.0, 5.0, NAN, 2.0], dtype="Float64"),
+        _f([3.5, NAN, 4, 1, 5, NAN, 2]),
+    ),
+    Case(
+        "series_boolean_NA",
+        lambda: pd.Series([True, pd.NA, False, True, True], dtype="boolean"),
+        _f([1, NAN, 0, 1, 1]),
+        tags=frozenset({"bool"}),
+    ),
     # refused, naming the argument
     Case("object_numbers", lambda: np.array(_BASE, dtype=object), error=TypeError),
     Case("list_with_None", lambda: [1.0, None, 3.0, 4.0], error=TypeError),
@@ -125,7 +155,8 @@ def assert_unchanged(before: Any, x: Any) -> None:
         assert type(x) is type(before)
         if isinstance(x, list):
             assert len(x) == len(before) and all(
-                (a is b) or a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b)) for a, b in zip(x, before)
+                (a is b) or a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
+                for a, b in zip(x, before, strict=False)
             )
 
 
@@ -135,7 +166,7 @@ def guarded(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
     finally:
-        for before, a in zip(saved, args):
+        for before, a in zip(saved, args, strict=False):
             assert_unchanged(before, a)
 
 
@@ -164,7 +195,9 @@ def _atol(stat: str, x: np.ndarray) -> float:
     big = float(np.abs(finite).max()) if finite.size else 0.0
     # 1e9 offsets: the two-pass reference holds to 1e-9 of the spread (API.md).
     # (products, not powers: 1e300 squared is inf, not an OverflowError)
-    return {"sum": 1e-15 * big * len(x), "mean": 1e-15 * big, "var": 1e-12 * spread * spread}.get(stat, 1e-12 * spread)
+    return {"sum": 1e-15 * big * len(x), "mean": 1e-15 * big, "var": 1e-12 * spread * spread}.get(
+        stat, 1e-12 * spread
+    )
 
 
 def check_rolling(case: Case) -> None:
@@ -190,7 +223,7 @@ def _exact_beta(ys: list[float], xs: list[float]) -> float:
     if sxx == 0:
         return NAN
     try:
-        return float(sum((Fraction(a) - my) * (Fraction(b) - mx) for a, b in zip(ys, xs)) / sxx)
+        return float(sum((Fraction(a) - my) * (Fraction(b) - mx) for a, b in zip(ys, xs, strict=False)) / sxx)
     except OverflowError:
         return INF
 
@@ -208,11 +241,21 @@ def check_rolling_pairs(case: Case) -> None:
         other = _OTHER[:n].copy()
         got = guarded(getattr(rolling, stat), made, other, WINDOW, min_periods=2)
         if case.floats is not None:
-            assert_same(got, _pair_reference(stat, case.floats, other), rtol=1e-8, atol=_pair_atol(stat, case.floats, other))
+            assert_same(
+                got,
+                _pair_reference(stat, case.floats, other),
+                rtol=1e-8,
+                atol=_pair_atol(stat, case.floats, other),
+            )
         # the hostile input second: the error names the second argument
         got = guarded(getattr(rolling, stat), other, case.make(), WINDOW, min_periods=2)
         if case.floats is not None:
-            assert_same(got, _pair_reference(stat, other, case.floats), rtol=1e-8, atol=_pair_atol(stat, other, case.floats))
+            assert_same(
+                got,
+                _pair_reference(stat, other, case.floats),
+                rtol=1e-8,
+                atol=_pair_atol(stat, other, case.floats),
+            )
 
 
 def _pair_atol(stat: str, y: np.ndarray, x: np.ndarray) -> float:
@@ -238,7 +281,17 @@ def valuation_oracle(x: np.ndarray, center: str, scale: str, window: Any) -> np.
     mp = window if isinstance(window, int) else 1
     out = np.full(len(x), NAN)
     for i in range(len(x)):
-        values = [float(v) for v in (x if window is None else x[: i + 1] if window == "expanding" else x[max(0, i + 1 - window) : i + 1]) if not math.isnan(v)]
+        values = [
+            float(v)
+            for v in (
+                x
+                if window is None
+                else x[: i + 1]
+                if window == "expanding"
+                else x[max(0, i + 1 - window) : i + 1]
+            )
+            if not math.isnan(v)
+        ]
         if len(values) < max(mp, 1):
             continue
         c, s = _exact_center_scale(values, center, scale)
@@ -299,7 +352,9 @@ def _series(case: Case, index: pd.DatetimeIndex | None = None) -> Any:
         return made
     if arr.ndim != 1:
         return made
-    return pd.Series(arr, index=index if index is not None else pd.bdate_range("2024-01-01", periods=len(arr)))
+    return pd.Series(
+        arr, index=index if index is not None else pd.bdate_range("2024-01-01", periods=len(arr))
+    )
 
 
 def check_events(case: Case) -> None:
@@ -386,7 +441,9 @@ def performance_oracle(small: np.ndarray, large: np.ndarray, kind: str, what: st
             return "small"
         if what == "relative":
             return np.array([(small[i] / large[i]) / (small[rows[0]] / large[rows[0]]) for i in rows])
-        return np.array([(small[b] / small[a] - 1) - (large[b] / large[a] - 1) for a, b in zip(rows, rows[1:])])
+        return np.array(
+            [(small[b] / small[a] - 1) - (large[b] / large[a] - 1) for a, b in itertools.pairwise(rows)]
+        )
     for name, x in (("small", small), ("large", large)):
         tail = x[1:] if what == "relative" else x
         if what == "relative" and (np.isnan(tail).any() or (tail <= -1).any()):
@@ -418,7 +475,9 @@ def check_performance(case: Case) -> None:
                     with pytest.raises((TypeError, ValueError), match=f"^{order}"):
                         guarded(function, *args, kind=kind)
                     continue
-                floats = (case.floats, large.to_numpy()) if order == "small" else (large.to_numpy(), case.floats)
+                floats = (
+                    (case.floats, large.to_numpy()) if order == "small" else (large.to_numpy(), case.floats)
+                )
                 want = performance_oracle(*floats, kind, what)
                 if isinstance(want, str):
                     with pytest.raises(ValueError, match=f"^{want}"):
@@ -481,7 +540,11 @@ INDEXES: list[IndexCase] = [
     IndexCase("unsorted", _DAYS[[0, 2, 1, 3, 4, 5, 7, 6]], "sorted"),
     IndexCase("duplicated_dates", _DAYS[[0, 1, 1, 2, 3, 4, 5, 6]], "duplicate"),
     IndexCase("NaT", pd.DatetimeIndex([_DAYS[0], pd.NaT, *_DAYS[2:]]), "NaT"),
-    IndexCase("intraday_two_per_day", pd.DatetimeIndex([d + pd.Timedelta(hours=h) for d in _DAYS[:4] for h in (9, 16)]), "day"),
+    IndexCase(
+        "intraday_two_per_day",
+        pd.DatetimeIndex([d + pd.Timedelta(hours=h) for d in _DAYS[:4] for h in (9, 16)]),
+        "day",
+    ),
     IndexCase("second_resolution", _DAYS.as_unit("s"), None),
 ]
 INDEX_IDS = [c.id for c in INDEXES]
@@ -593,7 +656,9 @@ LAYOUTS: dict[str, Callable[[], Any]] = {
     "negative_strides": lambda: _PANEL[::-1, ::-1][::-1, ::-1],
     "read_only": lambda: _readonly_2d(),
     "dataframe": lambda: pd.DataFrame(_PANEL, columns=list("abcde")),
-    "dataframe_mixed_dtypes": lambda: pd.DataFrame({c: _PANEL[:, j].astype(np.float32 if j % 2 else np.float64) for j, c in enumerate("abcde")}),
+    "dataframe_mixed_dtypes": lambda: pd.DataFrame(
+        {c: _PANEL[:, j].astype(np.float32 if j % 2 else np.float64) for j, c in enumerate("abcde")}
+    ),
     "dataframe_Float64_NA": lambda: pd.DataFrame(_PANEL, columns=list("abcde")).astype("Float64"),
     "transposed_axis1": lambda: _PANEL.T.copy(),
 }
@@ -611,16 +676,24 @@ def test_2d_layouts_give_each_columns_answer(layout: str) -> None:
     axis = 1 if layout == "transposed_axis1" else 0
     floats = _PANEL.astype(np.float32).astype(np.float64) if "float32" in layout else _PANEL
     if layout == "dataframe_mixed_dtypes":
-        floats = np.column_stack([_PANEL[:, j].astype(np.float32 if j % 2 else np.float64).astype(np.float64) for j in range(5)])
+        floats = np.column_stack(
+            [_PANEL[:, j].astype(np.float32 if j % 2 else np.float64).astype(np.float64) for j in range(5)]
+        )
     for stat in ("mean", "std", "median", "zscore"):
-        got = np.asarray(guarded(getattr(rolling, stat), panel, 7, min_periods=2, axis=axis), dtype=np.float64)
+        got = np.asarray(
+            guarded(getattr(rolling, stat), panel, 7, min_periods=2, axis=axis), dtype=np.float64
+        )
         got = got.T if axis == 1 else got
         for j in range(5):
             assert_same(got[:, j], reference.rolling(stat, floats[:, j], 7, 2), atol=1e-9)
     if axis == 0:
-        got = np.asarray(guarded(rolling.beta, panel, floats[:, 0].copy(), 7, min_periods=3), dtype=np.float64)
+        got = np.asarray(
+            guarded(rolling.beta, panel, floats[:, 0].copy(), 7, min_periods=3), dtype=np.float64
+        )
         for j in range(5):
-            assert_same(got[:, j], reference.rolling_pair("beta", floats[:, j], floats[:, 0], 7, 3), rtol=1e-8)
+            assert_same(
+                got[:, j], reference.rolling_pair("beta", floats[:, j], floats[:, 0], 7, 3), rtol=1e-8
+            )
         z = np.asarray(guarded(valuation.zscore, panel, window=10), dtype=np.float64)
         r = np.asarray(guarded(valuation.percentile_rank, panel, window="expanding"), dtype=np.float64)
         for j in range(5):
@@ -635,7 +708,9 @@ def test_dataframe_event_study_with_nullable_and_mixed_columns() -> None:
     saved = frame.copy(deep=True)
     study = events.event_study(frame, [index[5], index[20]], before=3, after=4)
     pd.testing.assert_frame_equal(frame, saved)
-    floats = pd.DataFrame({c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in frame}, index=index)
+    floats = pd.DataFrame(
+        {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in frame}, index=index
+    )
     with np.errstate(all="ignore"):
         want = reference_events.paths(floats, [index[5], index[20]], 3, 4, "trading_days", "level", "next")
     assert_same(study.paths.to_numpy(), want, rtol=1e-12)
@@ -664,8 +739,16 @@ _X = np.arange(1.0, 11.0)
         (lambda: rolling.mean(_X, True), TypeError, "window"),
         (lambda: rolling.mean(_X, np.nan), TypeError, "window"),
         (lambda: rolling.mean(_X, "90D"), ValueError, "window"),
-        (lambda: rolling.mean(pd.Series(_X, index=pd.bdate_range("2024", periods=10)), "-3D"), ValueError, "window"),
-        (lambda: rolling.mean(pd.Series(_X, index=pd.bdate_range("2024", periods=10)), "1M"), ValueError, "window"),
+        (
+            lambda: rolling.mean(pd.Series(_X, index=pd.bdate_range("2024", periods=10)), "-3D"),
+            ValueError,
+            "window",
+        ),
+        (
+            lambda: rolling.mean(pd.Series(_X, index=pd.bdate_range("2024", periods=10)), "1M"),
+            ValueError,
+            "window",
+        ),
         (lambda: rolling.mean(_X, 3, min_periods=4), ValueError, "min_periods"),
         (lambda: rolling.mean(_X, 3, min_periods=-1), ValueError, "min_periods"),
         (lambda: rolling.mean(_X, 3, min_periods=1.0), TypeError, "min_periods"),
@@ -678,7 +761,11 @@ _X = np.arange(1.0, 11.0)
         (lambda: rolling.mean(_X, 3, axis=1.0), TypeError, "axis"),
         (lambda: rolling.cov(_X, _X[:-1], 3), ValueError, "y"),
         (lambda: rolling.cov(_X, np.ones((10, 2)), 3), ValueError, "y"),
-        (lambda: rolling.cov(np.ones((10, 2)), np.ones((10, 3)), 3), ValueError, "y"),  # the second argument, with its own shape
+        (
+            lambda: rolling.cov(np.ones((10, 2)), np.ones((10, 3)), 3),
+            ValueError,
+            "y",
+        ),  # the second argument, with its own shape
         (lambda: rolling.beta(_X, _X[:4], 3), ValueError, "x"),
         (lambda: valuation.zscore(_X, window=0), ValueError, "window"),
         (lambda: valuation.zscore(_X, window="rolling"), ValueError, "window"),
@@ -696,16 +783,28 @@ _X = np.arange(1.0, 11.0)
         (lambda: events.event_study(_S(), ["2024-01-05"], before=-1, after=2), ValueError, "before"),
         (lambda: events.event_study(_S(), ["2024-01-05"], before=1.5, after=2), TypeError, "before"),
         (lambda: events.event_study(_S(), ["2024-01-05"], before=1, after=None), TypeError, "after"),
-        (lambda: events.event_study(_S(), ["2024-01-05"], before=1, after=2, unit="weeks"), ValueError, "unit"),
+        (
+            lambda: events.event_study(_S(), ["2024-01-05"], before=1, after=2, unit="weeks"),
+            ValueError,
+            "unit",
+        ),
         (lambda: events.event_study(_S(), ["2024-01-05"], before=1, after=2, kind="log"), ValueError, "kind"),
-        (lambda: events.event_study(_S(), ["2024-01-05"], before=1, after=2, align="nearest"), ValueError, "align"),
+        (
+            lambda: events.event_study(_S(), ["2024-01-05"], before=1, after=2, align="nearest"),
+            ValueError,
+            "align",
+        ),
         (lambda: events.event_study(_S(), [], before=1, after=2), ValueError, "events"),
         (lambda: events.event_study(_S(), [20240105], before=1, after=2), TypeError, "events"),
         (lambda: events.event_study(_S(), ["not a date"], before=1, after=2), ValueError, "events"),
         (lambda: events.event_study(_S(), ["1999-01-01"], before=1, after=2), ValueError, "events"),
         (lambda: events.event_study(_S(), ["2099-01-01"], before=1, after=2), ValueError, "events"),
         (lambda: events.event_study(_S(), [pd.NaT], before=1, after=2), ValueError, "events"),
-        (lambda: events.event_study(_S(), ["2024-01-06", "2024-01-08"], before=1, after=2), ValueError, "events"),
+        (
+            lambda: events.event_study(_S(), ["2024-01-06", "2024-01-08"], before=1, after=2),
+            ValueError,
+            "events",
+        ),
         (lambda: _study().intervals([(0, 99)]), ValueError, "pairs"),
         (lambda: _study().intervals([]), ValueError, "pairs"),
         (lambda: _study().intervals([(0.5, 1)]), TypeError, "pairs"),
@@ -725,10 +824,14 @@ _X = np.arange(1.0, 11.0)
         (lambda: relative_performance(_S().to_frame().assign(b=1.0), _S()), TypeError, "small"),
     ],
 )
-def test_hostile_arguments_are_refused_by_name(call: Callable[[], Any], exc: type[Exception], argument: str) -> None:
+def test_hostile_arguments_are_refused_by_name(
+    call: Callable[[], Any], exc: type[Exception], argument: str
+) -> None:
     with pytest.raises(exc) as info:
         call()
-    assert str(info.value).startswith(argument) or f"{argument}:" in str(info.value).split(" ")[0], str(info.value)
+    assert str(info.value).startswith(argument) or f"{argument}:" in str(info.value).split(" ")[0], str(
+        info.value
+    )
     assert type(info.value).__name__ != "PanicException"
 
 

@@ -74,7 +74,13 @@ _HUGE_2D = np.broadcast_to(np.float64(1.0), (10**6, 10**7))
     [
         lambda: events.event_study(_SERIES, ["2024-01-03"], before=2**40, after=2**40),
         lambda: events.event_study(_SERIES, ["2024-01-03"], before=2**62, after=2**62),
-        lambda: _core.event_paths(np.arange(10, dtype=np.int64), np.ones((10, 1)), np.array([3] * 10**6, dtype=np.int64), 2**20, 2**20),
+        lambda: _core.event_paths(
+            np.arange(10, dtype=np.int64),
+            np.ones((10, 1)),
+            np.array([3] * 10**6, dtype=np.int64),
+            2**20,
+            2**20,
+        ),
         lambda: rolling.mean(_HUGE_1D, 3),
         lambda: rolling.std(_HUGE_2D, 3),
         lambda: rolling.corr(_HUGE_2D, _HUGE_2D[:, 0], 3),

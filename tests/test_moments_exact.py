@@ -96,8 +96,15 @@ def test_moments_are_exact_on_hostile_families(name, stat, window):
 @pytest.mark.parametrize("stat", PAIRS)
 def test_pairs_are_exact_on_hostile_families(name, stat):
     y = family(name)
-    x = 0.5 * family(name)[::-1].copy() + np.random.default_rng(3).normal(size=len(y)) * np.nanmax(np.abs(y)) * 1e-3
-    got = getattr(rolling, stat)(y, x, 10, min_periods=2) if stat != "beta" else rolling.beta(y, x, 10, min_periods=2)
+    x = (
+        0.5 * family(name)[::-1].copy()
+        + np.random.default_rng(3).normal(size=len(y)) * np.nanmax(np.abs(y)) * 1e-3
+    )
+    got = (
+        getattr(rolling, stat)(y, x, 10, min_periods=2)
+        if stat != "beta"
+        else rolling.beta(y, x, 10, min_periods=2)
+    )
     want = reference.rolling_pair(stat, y, x, 10, 2)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     # Exact in the units of the statistic (a covariance near 0 of two spread-out
@@ -146,7 +153,7 @@ def _panel(rows=700, cols=9, seed=5):
     return panel
 
 
-@pytest.mark.parametrize("stat", MOMENTS + ["count"])
+@pytest.mark.parametrize("stat", [*MOMENTS, "count"])
 @pytest.mark.parametrize("window", [1, 3, 50, 256, 2000])
 def test_appended_rows_chunks_and_layouts_keep_the_bits(stat, window):
     panel = _panel()
@@ -174,7 +181,9 @@ def test_pairs_keep_the_bits_when_chunked_or_appended(stat, window):
     assert same_bits(_core.rolling_pair(panel[:, 3].copy(), x[:, 0].copy(), stat, window, 2), shared[:, 3])
     for first in range(0, len(panel), 131):
         start = max(0, first - (window - 1))
-        chunk = _core.rolling_pair(panel[start : first + 131], x[start : first + 131], stat, window, 2, first_row=start)
+        chunk = _core.rolling_pair(
+            panel[start : first + 131], x[start : first + 131], stat, window, 2, first_row=start
+        )
         assert same_bits(chunk[first - start :], whole[first : first + 131])
 
 
@@ -194,13 +203,16 @@ def test_wide_c_ordered_panels_keep_each_columns_bits(stat):
     for j in range(panel.shape[1]):
         assert same_bits(run(panel[:, j].copy()), whole[:, j]), f"column {j}"
 
+
 def _digests(script, **environments):
     """The distinct outputs of `script` run once under each environment (name=value)."""
     digests = set()
     for name, values in environments.items():
         for value in values:
             env = dict(os.environ, **{name: value})
-            run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+            run = subprocess.run(
+                [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+            )
             digests.add(run.stdout)
     return digests
 

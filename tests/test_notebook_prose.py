@@ -31,6 +31,8 @@ def test_markdown_cites_no_result(path: Path) -> None:
 
 def test_the_rule_catches_a_typed_number() -> None:
     assert RESULT.findall("small caps fell about 17 % while the yield rose 3.6 pp, z -1.7 sd") == [
-        "17 %", "3.6 pp", "-1.7 sd"
+        "17 %",
+        "3.6 pp",
+        "-1.7 sd",
     ]
     assert RESULT.findall("correlate at about 0.01") == ["0.01"]

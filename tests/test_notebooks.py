@@ -56,7 +56,12 @@ def test_notebook_runs(
                 pytest.fail(f"{path.name} wrote to stderr: {out.get('text', '')[:500]}")
     images = [o for c in book.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, f"{path.name} shows no figure"
-    printed = "".join(o.get("text", "") for c in book.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    printed = "".join(
+        o.get("text", "")
+        for c in book.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
     if mode == "snapshot":
         assert "none (CAPCYCLE_DATA not set)" in printed
         assert "IWM.csv" not in printed and "IJR.csv" not in printed

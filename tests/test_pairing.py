@@ -36,7 +36,9 @@ def pandas_pair(stat, first, second, window, min_periods=None, join="outer"):
     if stat != "beta":
         return getattr(roll, stat)(second)
     # beta = cov(y, x) / var(x over the complete pairs), pandas' masking (x + 0 * y).
-    masked = second + 0 * first if isinstance(first, pd.DataFrame) or isinstance(second, pd.Series) else second
+    masked = (
+        second + 0 * first if isinstance(first, pd.DataFrame) or isinstance(second, pd.Series) else second
+    )
     if isinstance(first, pd.DataFrame) and isinstance(second, pd.Series):
         masked = first.mul(0).add(second, axis=0)
     variance = masked.rolling(window, min_periods=min_periods).var()
@@ -73,7 +75,9 @@ def test_different_labels_give_the_union_with_nan_columns():
 
 
 def test_dataframe_against_series_gives_pandas_rows_and_columns():
-    panel = pd.DataFrame({"x": [1.0, 2, 4, 7, 3, 5], "y": [1.0, 0, 1, 0, 2, 2]}, index=DAYS[[0, 1, 2, 3, 5, 6]])
+    panel = pd.DataFrame(
+        {"x": [1.0, 2, 4, 7, 3, 5], "y": [1.0, 0, 1, 0, 2, 2]}, index=DAYS[[0, 1, 2, 3, 5, 6]]
+    )
     market = pd.Series([1.0, 2, 3, 5, 8, 13], index=DAYS[[0, 1, 2, 4, 5, 7]])
     for stat in ("cov", "corr", "beta"):
         got = getattr(rolling, stat)(panel, market, 2, min_periods=1)
@@ -178,5 +182,7 @@ def test_a_shape_mismatch_names_the_second_argument_and_its_shape():
     # of shape (5, 3) and a y of (5, 2): the wrong argument, with the shapes swapped.
     x, y = np.ones((5, 3)), np.ones((5, 2))
     for stat, names in (("cov", ("x", "y")), ("corr", ("x", "y")), ("beta", ("y", "x"))):
-        with pytest.raises(ValueError, match=rf"^{names[1]}: shape \(5, 2\) does not match {names[0]}'s \(5, 3\)"):
+        with pytest.raises(
+            ValueError, match=rf"^{names[1]}: shape \(5, 2\) does not match {names[0]}'s \(5, 3\)"
+        ):
             getattr(rolling, stat)(x, y, 2)

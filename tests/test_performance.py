@@ -66,14 +66,46 @@ def test_arrays_and_lists() -> None:
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
-        (lambda: relative_performance(pd.Series([1.0, 0.0]), pd.Series([1.0, 1.0])), ValueError, "small has a non-positive"),
-        (lambda: relative_performance(pd.Series([1.0]), pd.Series([1.0]), kind="lvl"), ValueError, "kind must be"),
-        (lambda: relative_performance(np.ones((2, 2)), pd.Series([1.0, 1.0])), TypeError, "small must be one-dimensional"),
-        (lambda: excess_returns(pd.Series([1.0]), pd.DataFrame({"a": [1.0], "b": [2.0]})), TypeError, "large must be a Series"),
-        (lambda: relative_performance(pd.Series([1.0], [0]), pd.Series([1.0], [5])), ValueError, "no date in common"),
-        (lambda: relative_performance(pd.Series([0.0, np.nan, 0.1]), pd.Series([0.0] * 3), kind="returns"), ValueError, "small has a missing return"),
-        (lambda: relative_performance(pd.Series([0.0, -1.0]), pd.Series([0.0] * 2), kind="returns"), ValueError, "-100%"),
-        (lambda: relative_performance(pd.Series([1.0, 2.0], [0, 0]), pd.Series([1.0, 1.0])), ValueError, "small has duplicated dates"),
+        (
+            lambda: relative_performance(pd.Series([1.0, 0.0]), pd.Series([1.0, 1.0])),
+            ValueError,
+            "small has a non-positive",
+        ),
+        (
+            lambda: relative_performance(pd.Series([1.0]), pd.Series([1.0]), kind="lvl"),
+            ValueError,
+            "kind must be",
+        ),
+        (
+            lambda: relative_performance(np.ones((2, 2)), pd.Series([1.0, 1.0])),
+            TypeError,
+            "small must be one-dimensional",
+        ),
+        (
+            lambda: excess_returns(pd.Series([1.0]), pd.DataFrame({"a": [1.0], "b": [2.0]})),
+            TypeError,
+            "large must be a Series",
+        ),
+        (
+            lambda: relative_performance(pd.Series([1.0], [0]), pd.Series([1.0], [5])),
+            ValueError,
+            "no date in common",
+        ),
+        (
+            lambda: relative_performance(pd.Series([0.0, np.nan, 0.1]), pd.Series([0.0] * 3), kind="returns"),
+            ValueError,
+            "small has a missing return",
+        ),
+        (
+            lambda: relative_performance(pd.Series([0.0, -1.0]), pd.Series([0.0] * 2), kind="returns"),
+            ValueError,
+            "-100%",
+        ),
+        (
+            lambda: relative_performance(pd.Series([1.0, 2.0], [0, 0]), pd.Series([1.0, 1.0])),
+            ValueError,
+            "small has duplicated dates",
+        ),
     ],
 )
 def test_errors_name_the_argument(call, exc, match) -> None:  # type: ignore[no-untyped-def]
@@ -112,8 +144,12 @@ from capcycle.events import event_study  # noqa: E402
 def _two_calendars() -> tuple[pd.Series, pd.Series]:
     rng = np.random.default_rng(12)
     days = pd.bdate_range("2024-01-01", periods=60)
-    small = pd.Series(100 * np.exp(rng.normal(0, 0.01, 60).cumsum()), index=days, name="IWM").drop(days[[3, 17]])
-    large = pd.Series(100 * np.exp(rng.normal(0, 0.01, 60).cumsum()), index=days, name="IWB").drop(days[[5, 40]])
+    small = pd.Series(100 * np.exp(rng.normal(0, 0.01, 60).cumsum()), index=days, name="IWM").drop(
+        days[[3, 17]]
+    )
+    large = pd.Series(100 * np.exp(rng.normal(0, 0.01, 60).cumsum()), index=days, name="IWB").drop(
+        days[[5, 40]]
+    )
     return small, large
 
 
@@ -124,8 +160,11 @@ def _polars(s: pd.Series, dtype: pl.DataType) -> pl.DataFrame:
 
 @pytest.mark.parametrize("function", [relative_performance, excess_returns])
 @pytest.mark.parametrize("kind", ["level", "returns"])
-@pytest.mark.parametrize("dtype", [pl.Date(), pl.Datetime("us"), pl.Datetime("ns", "America/New_York")],
-                         ids=["Date", "Datetime-us", "Datetime-ns-tz"])
+@pytest.mark.parametrize(
+    "dtype",
+    [pl.Date(), pl.Datetime("us"), pl.Datetime("ns", "America/New_York")],
+    ids=["Date", "Datetime-us", "Datetime-ns-tz"],
+)
 def test_polars_in_polars_out_matches_pandas_12(function, kind: str, dtype: pl.DataType) -> None:
     small, large = _two_calendars()
     if kind == "returns":
@@ -161,7 +200,9 @@ def test_polars_refusals_name_polars_12() -> None:
     frame = _polars(small, pl.Date())
     with pytest.raises(TypeError, match="small, large: got polars DataFrame and pandas Series.*to_pandas"):
         relative_performance(frame, large)
-    with pytest.raises(TypeError, match="small: a polars DataFrame must have one Date/Datetime column and one value"):
+    with pytest.raises(
+        TypeError, match="small: a polars DataFrame must have one Date/Datetime column and one value"
+    ):
         relative_performance(frame.with_columns(other=pl.lit(1.0)), _polars(large, pl.Date()))
     with pytest.raises(TypeError, match="large: a polars DataFrame must have one Date/Datetime column"):
         excess_returns(frame, _polars(large, pl.Date()).with_columns(pl.col("day").cast(pl.String)))
@@ -183,7 +224,6 @@ def test_no_common_date_is_an_error_for_excess_returns_too() -> None:
         excess_returns(*nothing_known)
     with pytest.raises(ValueError, match="no date where both levels are known"):
         relative_performance(*nothing_known)
-
 
 
 @pytest.mark.parametrize("function", [relative_performance, excess_returns])

@@ -72,7 +72,9 @@ def test_rank_keeps_the_input_type_and_leaves_it_alone() -> None:
     frame = ragged_panel(2, 8, 6)
     before = frame.copy()
     out = quality.rank(frame)
-    assert isinstance(out, pd.DataFrame) and out.index.equals(frame.index) and out.columns.equals(frame.columns)
+    assert (
+        isinstance(out, pd.DataFrame) and out.index.equals(frame.index) and out.columns.equals(frame.columns)
+    )
     pd.testing.assert_frame_equal(frame, before)
     series = pd.Series([3.0, 1.0, np.nan, 2.0], index=list("abcd"), name="roe")
     got = quality.rank(series)
@@ -123,8 +125,12 @@ def test_rank_is_the_same_on_one_thread() -> None:
         "sys.stdout.buffer.write(quality.rank(x).tobytes())"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    one = subprocess.run([sys.executable, "-c", code], env={**env, "RAYON_NUM_THREADS": "1"}, capture_output=True, check=True)
-    many = subprocess.run([sys.executable, "-c", code], env={**env, "RAYON_NUM_THREADS": "4"}, capture_output=True, check=True)
+    one = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "RAYON_NUM_THREADS": "1"}, capture_output=True, check=True
+    )
+    many = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "RAYON_NUM_THREADS": "4"}, capture_output=True, check=True
+    )
     assert one.stdout == many.stdout and len(one.stdout) == 400 * 500 * 8
 
 
@@ -175,7 +181,9 @@ def test_trend_is_the_rolling_beta_on_time() -> None:
 
 
 def test_trend_types_and_one_dimensional_input() -> None:
-    s = pd.Series([1.0, 2.0, np.nan, 4.5, 5.0], index=pd.date_range("2020-03-31", periods=5, freq="QE"), name="roe")
+    s = pd.Series(
+        [1.0, 2.0, np.nan, 4.5, 5.0], index=pd.date_range("2020-03-31", periods=5, freq="QE"), name="roe"
+    )
     got = quality.trend(s, 3, min_periods=2)
     assert isinstance(got, pd.Series) and got.name == "roe" and got.index.equals(s.index)
     np.testing.assert_allclose(got.to_numpy(), trend_polyfit(s.to_numpy()[:, None], 3, 2)[:, 0], rtol=1e-12)
@@ -208,7 +216,9 @@ def test_screen_equals_the_pandas_screen_on_ragged_panels(static_weight: float, 
     roe, roa = ragged_panel(7, 36, 40), ragged_panel(8, 30, 45).iloc[3:]  # different dates and firms
     metrics = {"roe": roe, "roa": roa}
     got = quality.screen(metrics, window=8, top=top, static_weight=static_weight, min_periods=5)
-    scores, members, eligible = screen_pandas(metrics, window=8, top=top, static_weight=static_weight, min_periods=5)
+    scores, members, eligible = screen_pandas(
+        metrics, window=8, top=top, static_weight=static_weight, min_periods=5
+    )
     pd.testing.assert_frame_equal(got.scores, scores, check_exact=False, rtol=1e-12, atol=0)
     pd.testing.assert_frame_equal(got.members, members)
     pd.testing.assert_series_equal(got.eligible, eligible.astype(np.int64))
@@ -241,7 +251,11 @@ def test_screen_choices_are_what_the_docstring_says() -> None:
     assert both.scores.iloc[-1].tolist()[:2] == [0.5, 1.0]
     # a tie at the cut keeps both
     tied = pd.DataFrame({"a": [1.0], "b": [1.0], "c": [0.0]})
-    assert quality.screen({"roe": tied}, window=2, top=0.34, static_weight=1.0).members.iloc[0].tolist() == [True, True, False]
+    assert quality.screen({"roe": tied}, window=2, top=0.34, static_weight=1.0).members.iloc[0].tolist() == [
+        True,
+        True,
+        False,
+    ]
 
 
 def test_screen_on_arrays_returns_arrays_and_unpacks() -> None:
@@ -271,8 +285,18 @@ def test_screen_leaves_its_inputs_alone() -> None:
         ({"roe": np.zeros((3, 2)), "roa": pd.DataFrame(np.zeros((3, 2)))}, {}, TypeError, "metrics: mixes"),
         ({"roe": np.zeros(3)}, {}, ValueError, "metrics\\['roe'\\]: must be 2-D"),
         ({"roe": pd.DataFrame({"a": ["x", "y"]})}, {}, TypeError, "metrics\\['roe'\\]"),
-        ({"roe": pd.DataFrame({"a": [1.0, 2.0]}, index=[2, 1])}, {}, ValueError, "metrics\\['roe'\\]: dates must be sorted"),
-        ({"roe": pd.DataFrame({"a": [1.0, 2.0]}, index=[1, 1])}, {}, ValueError, "metrics\\['roe'\\]: has duplicate"),
+        (
+            {"roe": pd.DataFrame({"a": [1.0, 2.0]}, index=[2, 1])},
+            {},
+            ValueError,
+            "metrics\\['roe'\\]: dates must be sorted",
+        ),
+        (
+            {"roe": pd.DataFrame({"a": [1.0, 2.0]}, index=[1, 1])},
+            {},
+            ValueError,
+            "metrics\\['roe'\\]: has duplicate",
+        ),
         ({"roe": np.zeros((3, 2))}, {"top": 0.0}, ValueError, "top: must be in"),
         ({"roe": np.zeros((3, 2))}, {"top": 1.5}, ValueError, "top: must be in"),
         ({"roe": np.zeros((3, 2))}, {"top": "20%"}, TypeError, "top:"),
@@ -306,14 +330,25 @@ def panels(draw: st.DrawFn) -> tuple[dict[str, pd.DataFrame], int, int | None]:
     return metrics, window, min_periods
 
 
-@given(case=panels(), top=st.sampled_from([0.1, 0.2, 1 / 3, 0.5, 1.0]), static_weight=st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+@given(
+    case=panels(),
+    top=st.sampled_from([0.1, 0.2, 1 / 3, 0.5, 1.0]),
+    static_weight=st.sampled_from([0.0, 0.25, 0.5, 1.0]),
+)
 def test_screen_matches_an_exact_pandas_screen_with_ties(case, top: float, static_weight: float) -> None:
     # Values on a coarse grid tie often, in levels and in slopes; the reference's
     # slopes are exact rationals, so a tie in truth must be a tie in the screen.
     metrics, window, min_periods = case
-    got = quality.screen(metrics, window=window, top=top, static_weight=static_weight, min_periods=min_periods)
+    got = quality.screen(
+        metrics, window=window, top=top, static_weight=static_weight, min_periods=min_periods
+    )
     scores, members, eligible = screen_pandas(
-        metrics, window=window, top=top, static_weight=static_weight, min_periods=min_periods, trend=trend_exact
+        metrics,
+        window=window,
+        top=top,
+        static_weight=static_weight,
+        min_periods=min_periods,
+        trend=trend_exact,
     )
     pd.testing.assert_frame_equal(got.scores, scores, check_exact=True)
     pd.testing.assert_frame_equal(got.members, members)
@@ -321,9 +356,11 @@ def test_screen_matches_an_exact_pandas_screen_with_ties(case, top: float, stati
 
 
 @given(
-    x=st.lists(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)), min_size=1, max_size=9), min_size=1, max_size=9).filter(
-        lambda rows: len({len(r) for r in rows}) == 1
-    ),
+    x=st.lists(
+        st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)), min_size=1, max_size=9),
+        min_size=1,
+        max_size=9,
+    ).filter(lambda rows: len({len(r) for r in rows}) == 1),
     pct=st.booleans(),
 )
 def test_rank_matches_pandas_on_any_floats(x, pct: bool) -> None:
@@ -359,7 +396,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_read_long_and_wide_give_the_same_panels(tmp_path: Path) -> None:
-    wide = write(tmp_path, "date,ticker,roe,roa\n2024-03-31,B,0.10,0.04\n2024-03-31,A,0.12,\n2024-06-30,A,0.13,NA\n")
+    wide = write(
+        tmp_path, "date,ticker,roe,roa\n2024-03-31,B,0.10,0.04\n2024-03-31,A,0.12,\n2024-06-30,A,0.13,NA\n"
+    )
     long = tmp_path / "long.csv"
     long.write_text(
         "Date,Ticker,Metric,Value\n"
@@ -378,7 +417,9 @@ def test_read_long_and_wide_give_the_same_panels(tmp_path: Path) -> None:
 
 
 def test_read_accepts_a_file_grouped_by_firm(tmp_path: Path) -> None:
-    path = write(tmp_path, "date,ticker,roe\n2024-03-31,A,1\n2024-06-30,A,2\n2024-03-31,B,3\n2024-06-30,B,4\n")
+    path = write(
+        tmp_path, "date,ticker,roe\n2024-03-31,A,1\n2024-06-30,A,2\n2024-03-31,B,3\n2024-06-30,B,4\n"
+    )
     assert same(quality.read_fundamentals(path)["roe"].to_numpy(), [[1, 3], [2, 4]])
 
 
@@ -386,7 +427,10 @@ def test_read_accepts_a_file_grouped_by_firm(tmp_path: Path) -> None:
     ("text", "match"),
     [
         ("date,ticker,roe\n2024-03-31,A,0.1\n2024-03-31,A,0.2\n", "line 3: duplicate of line 2"),
-        ("date,ticker,metric,value\n2024-03-31,A,roe,1\n2024-06-30,A,roe,2\n2024-03-31,A,roe,3\n", "line 4: duplicate of line 2"),
+        (
+            "date,ticker,metric,value\n2024-03-31,A,roe,1\n2024-06-30,A,roe,2\n2024-03-31,A,roe,3\n",
+            "line 4: duplicate of line 2",
+        ),
         ("date,ticker,roe\n2024-06-30,A,0.1\n2024-03-31,A,0.2\n", "line 3: dates are not sorted"),
         ("date,ticker,roe\n2024-03-31,A,12%\n", "line 2: '12%' in column 'roe' is not a number"),
         ("date,ticker,roe\n2024-03-31,A,0.1\n2024-06-30,A,abc\n", "line 3: 'abc'"),
@@ -419,7 +463,9 @@ def test_screen_of_empty_panels_and_polars() -> None:
     pl = pytest.importorskip("polars")
     roe = ragged_panel(12, 12, 6)
     s = quality.screen({"roe": pl.from_pandas(roe), "roa": pl.from_pandas(roe * 0.3)}, window=4)
-    want = quality.screen({"roe": roe.reset_index(drop=True), "roa": roe.reset_index(drop=True) * 0.3}, window=4)
+    want = quality.screen(
+        {"roe": roe.reset_index(drop=True), "roa": roe.reset_index(drop=True) * 0.3}, window=4
+    )
     assert isinstance(s.scores, pl.DataFrame) and s.scores.columns == list(roe.columns)
     assert same(s.scores.to_numpy(), want.scores.to_numpy())
     assert (s.members.to_numpy() == want.members.to_numpy()).all()

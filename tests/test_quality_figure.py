@@ -28,9 +28,13 @@ def toy_tables(months: int = 400) -> dict[str, pd.DataFrame]:
     columns = [f"ME{s} OP{o}" for s in range(1, 6) for o in range(1, 6)]
     returns = pd.DataFrame(0.005, index=index, columns=columns)
     returns.loc["2000-01-31":, "ME1 OP5"] = (1.005 * 1.01) - 1
-    op = pd.DataFrame(np.tile(np.linspace(-0.2, 0.6, 5), 5)[None, :].repeat(months, 0), index=index, columns=columns)
+    op = pd.DataFrame(
+        np.tile(np.linspace(-0.2, 0.6, 5), 5)[None, :].repeat(months, 0), index=index, columns=columns
+    )
     firms = pd.DataFrame(100.0, index=index, columns=columns)
-    size = pd.DataFrame(np.repeat([1.0, 5.0, 20.0, 80.0, 500.0], 5)[None, :].repeat(months, 0), index=index, columns=columns)
+    size = pd.DataFrame(
+        np.repeat([1.0, 5.0, 20.0, 80.0, 500.0], 5)[None, :].repeat(months, 0), index=index, columns=columns
+    )
     # the small quintile holds most of its equity in the weakest fifth, the big one in the best
     size.iloc[:, 0] *= 4
     size.iloc[:, 24] *= 4
@@ -51,8 +55,14 @@ def test_figure5_on_a_toy_panel() -> None:
     w_big = np.array([1.0, 1, 1, 1, 4])
     want = (w_small @ typical) / w_small.sum() - (w_big @ typical) / w_big.sum()
     assert s["op_gap_latest"] == pytest.approx(want, rel=1e-12)
-    assert list(s) == ["after_12m_2001", "after_12m_2007", "after_12m_2019", "after_12m_mean",
-                       "placebo_percentile_12m", "op_gap_latest"]
+    assert list(s) == [
+        "after_12m_2001",
+        "after_12m_2007",
+        "after_12m_2019",
+        "after_12m_mean",
+        "placebo_percentile_12m",
+        "op_gap_latest",
+    ]
     fig = cf.figure5(**tables, robust="ME1 OP5", weak="ME1 OP1", n_boot=100, n_placebo=50)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert "+12.7% on average" in fig.axes[0].get_title(loc="left")
@@ -63,7 +73,13 @@ def test_figure5_on_a_toy_panel() -> None:
 def test_figure5_refuses_bad_tables_by_name() -> None:
     tables = toy_tables()
     with pytest.raises(ValueError, match="op must have the 25 portfolio columns"):
-        cf.figure5_data(**{**tables, "op": tables["op"].iloc[:, :5]}, robust="ME1 OP5", weak="ME1 OP1", n_boot=0, n_placebo=0)
+        cf.figure5_data(
+            **{**tables, "op": tables["op"].iloc[:, :5]},
+            robust="ME1 OP5",
+            weak="ME1 OP1",
+            n_boot=0,
+            n_placebo=0,
+        )
     with pytest.raises(ValueError, match="robust='nope' is not a column of returns"):
         cf.figure5_data(**tables, robust="nope", n_boot=0, n_placebo=0)
     with pytest.raises(TypeError, match="returns must be a pandas DataFrame"):
@@ -91,7 +107,9 @@ def blocks(data_dir: Path) -> dict[str, pd.DataFrame]:
     }
 
 
-def test_fig5_rows_against_plain_pandas(real: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame]) -> None:
+def test_fig5_rows_against_plain_pandas(
+    real: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame]
+) -> None:
     got = cf.figure5_summary(cf.figure5_data(**real))
     r = blocks["returns"]
     ratio = (1 + r["SMALL HiOP"]) / (1 + r["SMALL LoOP"])
@@ -109,7 +127,9 @@ def test_fig5_rows_against_plain_pandas(real: dict[str, pd.DataFrame], blocks: d
     assert got["after_12m_2001"] > 0 and got["after_12m_2007"] > 0 and got["after_12m_2019"] < -0.2
 
 
-def test_profitability_gap_against_plain_pandas(real: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame]) -> None:
+def test_profitability_gap_against_plain_pandas(
+    real: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame]
+) -> None:
     got = cf.profitability_gap(real["op"], real["firms"], real["size"])
     op, firms, size = blocks["op"], blocks["firms"], blocks["size"]
     cols = list(op.columns)
@@ -140,7 +160,13 @@ def test_every_cycle_since_1989(real: dict[str, pd.DataFrame]) -> None:
 def test_readme_quotes_the_fig5_rows(real: dict[str, pd.DataFrame]) -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     got = cf.figure5_summary(cf.figure5_data(**real))
-    for metric in ("after_12m_2001", "after_12m_2007", "after_12m_2019", "after_12m_mean", "placebo_percentile_12m"):
+    for metric in (
+        "after_12m_2001",
+        "after_12m_2007",
+        "after_12m_2019",
+        "after_12m_mean",
+        "placebo_percentile_12m",
+    ):
         assert f"| fig5 | {metric} | {got[metric]:.4f} |" in readme, metric
     gap = cf.profitability_gap(real["op"], real["firms"], real["size"])
     text = readme.replace(" %", "%")
@@ -152,7 +178,9 @@ def test_figure5_inputs_take_ken_frenchs_own_titles(data_dir: Path) -> None:
     from capcycle import data as cd
 
     tables = cd.french(FILE[:-4], data_dir=data_dir)
-    titled = {("Average Value Weighted Returns -- Monthly" if k == "main" else k): v for k, v in tables.items()}
+    titled = {
+        ("Average Value Weighted Returns -- Monthly" if k == "main" else k): v for k, v in tables.items()
+    }
     a, b = figure5_inputs(tables), figure5_inputs(titled)
     assert all(a[k].equals(b[k]) for k in a) and a["returns"].attrs["units"] == "decimal"
     with pytest.raises(KeyError, match="average of op"):

@@ -59,7 +59,9 @@ def test_every_window_and_min_periods_matches_reference(stat, nan_share):
     for window in range(1, 27):
         for min_periods in sorted({0, 1, window // 2, window}):
             got = call(stat, x, window, min_periods=min_periods)
-            assert_matches(got, expected(stat, x, window, min_periods), f"{stat} w={window} mp={min_periods}", 10)
+            assert_matches(
+                got, expected(stat, x, window, min_periods), f"{stat} w={window} mp={min_periods}", 10
+            )
 
 
 @pytest.mark.parametrize("stat", PAIRS)
@@ -283,7 +285,9 @@ def test_duration_windows_match_pandas():
         (lambda: rolling.mean("abc", 2), TypeError, "x"),
         (lambda: rolling.mean([1.0, 2.0], "90D"), ValueError, "window: a duration"),
         (
-            lambda: rolling.mean(pd.Series([1.0, 2.0], index=pd.to_datetime(["2024-01-02", "2024-01-01"])), "2D"),
+            lambda: rolling.mean(
+                pd.Series([1.0, 2.0], index=pd.to_datetime(["2024-01-02", "2024-01-01"])), "2D"
+            ),
             ValueError,
             "x.index: the DatetimeIndex must be sorted",
         ),
@@ -349,7 +353,11 @@ def test_one_rayon_thread_gives_the_same_bits():
     digests = set()
     for threads in ("1", "4"):
         env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        digests.add(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
+        digests.add(
+            subprocess.run(
+                [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
     assert len(digests) == 1
 
 

@@ -72,7 +72,9 @@ def _call(stat: str, x: object, **options: object) -> object:
 @pytest.mark.parametrize("chunking", list(CHUNKINGS))
 @pytest.mark.parametrize("stat", STATS)
 @pytest.mark.parametrize("min_periods", [None, 3])
-def test_every_statistic_bit_for_bit_on_dask_arrays(stat: str, chunking: str, min_periods: int | None) -> None:
+def test_every_statistic_bit_for_bit_on_dask_arrays(
+    stat: str, chunking: str, min_periods: int | None
+) -> None:
     x = _panel()
     expected = _call(stat, x, min_periods=min_periods)
     chunks = CHUNKINGS[chunking]
@@ -93,8 +95,9 @@ def test_pair_statistics_bit_for_bit_on_dask_arrays(stat: str, chunking: str) ->
     with dask.config.set(scheduler="threads"):
         both_2d = function(da.from_array(y, chunks=(chunks, 2)), da.from_array(x, chunks=(chunks, 3)), WINDOW)
         assert_same_bits(both_2d.compute(), function(y, x, WINDOW))
-        broadcast = function(da.from_array(y, chunks=(chunks, 2)), da.from_array(x[:, 1], chunks=7), WINDOW,
-                             min_periods=2)
+        broadcast = function(
+            da.from_array(y, chunks=(chunks, 2)), da.from_array(x[:, 1], chunks=7), WINDOW, min_periods=2
+        )
         assert_same_bits(broadcast.compute(), function(y, x[:, 1], WINDOW, min_periods=2))
 
 
@@ -180,8 +183,10 @@ def test_dataarrays_with_dim_and_the_accessor() -> None:
         assert out.dims == ("id", "time") and out.name == "pe"
         assert_same_bits(out.values.T, rolling.var(x, WINDOW, min_periods=4))
         assert_same_bits(data.capcycle.rolling(time=WINDOW).std().values.T, rolling.std(x, WINDOW))
-        assert_same_bits(data.capcycle.rolling(time="30D").median().values.T,
-                         rolling.median(pd.DataFrame(x, index=dates), "30D").to_numpy())
+        assert_same_bits(
+            data.capcycle.rolling(time="30D").median().values.T,
+            rolling.median(pd.DataFrame(x, index=dates), "30D").to_numpy(),
+        )
         beta = data.capcycle.rolling(time=WINDOW).beta(data.isel(id=0))
         assert_same_bits(beta.values.T, rolling.beta(x, x[:, 0], WINDOW))
     assert isinstance(array.chunk({"time": 7}).capcycle.rolling(time=5).mean().data, da.Array)
@@ -243,8 +248,9 @@ def test_valuation_bit_for_bit_with_finite_windows(options: dict, chunking: str)
         assert_same_bits(ranks, valuation.percentile_rank(x, window=options["window"]))
         series = pd.Series(x[:, 0], index=pd.bdate_range("2021-01-01", periods=ROWS))
         lazy_bands = valuation.bands(dd.from_pandas(series, npartitions=7), k=(1, 1.5), **options)
-        pd.testing.assert_frame_equal(lazy_bands.compute(), valuation.bands(series, k=(1, 1.5), **options),
-                                      check_exact=True)
+        pd.testing.assert_frame_equal(
+            lazy_bands.compute(), valuation.bands(series, k=(1, 1.5), **options), check_exact=True
+        )
 
 
 def test_whole_history_statistics_need_time_in_one_chunk() -> None:
@@ -259,8 +265,10 @@ def test_whole_history_statistics_need_time_in_one_chunk() -> None:
         assert_same_bits(valuation.zscore(by_time, window=window, rechunk=True).compute(), expected)
         by_series = da.from_array(x, chunks=(ROWS, 2))  # chunking across series always works
         assert_same_bits(valuation.zscore(by_series, window=window).compute(), expected)
-        assert_same_bits(valuation.percentile_rank(by_series, window=window).compute(),
-                         valuation.percentile_rank(x, window=window))
+        assert_same_bits(
+            valuation.percentile_rank(by_series, window=window).compute(),
+            valuation.percentile_rank(x, window=window),
+        )
     with pytest.raises(TypeError, match="rechunk"):
         valuation.zscore(x, rechunk=True)
 
@@ -302,8 +310,12 @@ def test_tasks_pickle_the_kernels_as_references() -> None:
 def cluster_client():
     import distributed
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -329,29 +341,37 @@ def test_distributed_cluster_bit_for_bit(cluster_client) -> None:
 # ------------------------------------------------------------------ event study
 
 
-@pytest.mark.parametrize(("unit", "before", "after"), [("trading_days", 20, 60), ("months", 2, 6), ("days", 10, 45)])
+@pytest.mark.parametrize(
+    ("unit", "before", "after"), [("trading_days", 20, 60), ("months", 2, 6), ("days", 10, 45)]
+)
 @pytest.mark.parametrize("partitions", [1, 7, 60])
-def test_event_study_on_a_dask_dataframe_pools_the_blocks_exactly(unit: str, before: int, after: int,
-                                                                 partitions: int,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_event_study_on_a_dask_dataframe_pools_the_blocks_exactly(
+    unit: str, before: int, after: int, partitions: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from capcycle.events import event_study
 
     monkeypatch.setattr(_lazy, "EVENT_SERIES_PER_TASK", 3)  # 4 series: two column chunks
 
     rng = np.random.default_rng(0)
     index = pd.bdate_range("2010-01-01", periods=600)
-    frame = pd.DataFrame(np.exp(rng.normal(0, 0.01, (600, 4)).cumsum(axis=0)), index=index, columns=list("abcd"))
+    frame = pd.DataFrame(
+        np.exp(rng.normal(0, 0.01, (600, 4)).cumsum(axis=0)), index=index, columns=list("abcd")
+    )
     frame.iloc[100:110, 1] = np.nan
     frame.iloc[:, 2] += 1e6  # large levels: a naive pooled variance would lose its digits
     events = ["2011-03-05", "2010-02-01", "2010-07-15", "2011-06-01", "2012-01-02", "2010-01-04"]  # unsorted
     expected = event_study(frame, events, before=before, after=after, unit=unit)
     with dask.config.set(scheduler="threads"):
-        study = event_study(dd.from_pandas(frame, npartitions=partitions), events, before=before, after=after,
-                            unit=unit)
+        study = event_study(
+            dd.from_pandas(frame, npartitions=partitions), events, before=before, after=after, unit=unit
+        )
     pd.testing.assert_frame_equal(study.paths, expected.paths, check_exact=True)
     exact = ["min", "max", "count"]
-    pd.testing.assert_frame_equal(study.summary.loc[:, (slice(None), exact)],
-                                  expected.summary.loc[:, (slice(None), exact)], check_exact=True)
+    pd.testing.assert_frame_equal(
+        study.summary.loc[:, (slice(None), exact)],
+        expected.summary.loc[:, (slice(None), exact)],
+        check_exact=True,
+    )
     # Mean and std pool counts/means/M2 (Chan et al.), the median the paths per offset:
     # the same numbers up to rounding, never a mean of means or a median of medians.
     pd.testing.assert_frame_equal(study.summary, expected.summary, rtol=1e-12, atol=1e-15)
@@ -361,7 +381,9 @@ def test_event_study_on_a_dask_series_keeps_the_whole_api() -> None:
     from capcycle.events import EventStudy, event_study
 
     index = pd.bdate_range("2015-01-01", periods=400)
-    series = pd.Series(np.exp(np.random.default_rng(2).normal(0, 0.01, 400).cumsum()), index=index, name="rel")
+    series = pd.Series(
+        np.exp(np.random.default_rng(2).normal(0, 0.01, 400).cumsum()), index=index, name="rel"
+    )
     events = ["2015-03-02", "2015-09-01", "2016-02-01"]
     expected = event_study(series, events, before=15, after=30)
     study = event_study(dd.from_pandas(series, npartitions=6), events, before=15, after=30)
@@ -369,7 +391,9 @@ def test_event_study_on_a_dask_series_keeps_the_whole_api() -> None:
     pd.testing.assert_frame_equal(study.paths, expected.paths, check_exact=True)
     pd.testing.assert_frame_equal(study.intervals([(0, 30)]), expected.intervals([(0, 30)]), rtol=1e-12)
     pd.testing.assert_frame_equal(study.bootstrap(n=200, seed=1), expected.bootstrap(n=200, seed=1))
-    pd.testing.assert_series_equal(study.placebo(n=100, seed=3).percentile, expected.placebo(n=100, seed=3).percentile)
+    pd.testing.assert_series_equal(
+        study.placebo(n=100, seed=3).percentile, expected.placebo(n=100, seed=3).percentile
+    )
     with pytest.raises(ValueError, match="events"):
         event_study(dd.from_pandas(series, npartitions=3), ["2030-01-01"], before=1, after=1)
     # Windows longer than the whole series: one block, padded with NaN as in memory.
@@ -426,14 +450,16 @@ def test_the_accessor_runs_valuation_on_arrays_and_datasets() -> None:
     stat=st.sampled_from(STATS),
     seed=st.integers(0, 2**16),
 )
-def test_any_chunking_gives_the_in_memory_bits(cuts: list[int], window: int, share: float, stat: str,
-                                              seed: int) -> None:
+def test_any_chunking_gives_the_in_memory_bits(
+    cuts: list[int], window: int, share: float, stat: str, seed: int
+) -> None:
     x = np.vstack([_panel(seed=seed)] * 3)[: sum(cuts)]  # up to 300 rows
     periods = int(share * window)
     options = {"q": 0.7} if stat == "quantile" else {}
     expected = getattr(rolling, stat)(x, window, min_periods=periods, **options)
-    lazy = getattr(rolling, stat)(da.from_array(x, chunks=(tuple(cuts), 2)), window, min_periods=periods,
-                                  **options)
+    lazy = getattr(rolling, stat)(
+        da.from_array(x, chunks=(tuple(cuts), 2)), window, min_periods=periods, **options
+    )
     assert_same_bits(lazy.compute(scheduler="sync"), expected)
 
 
@@ -444,7 +470,9 @@ def test_event_study_on_dask_aligns_each_series_and_drops_outside_events() -> No
 
     rng = np.random.default_rng(9)
     index = pd.bdate_range("2018-01-01", periods=300)
-    frame = pd.DataFrame(np.exp(rng.normal(0, 0.01, (300, 3)).cumsum(axis=0)), index=index, columns=["x", "y", "z"])
+    frame = pd.DataFrame(
+        np.exp(rng.normal(0, 0.01, (300, 3)).cumsum(axis=0)), index=index, columns=["x", "y", "z"]
+    )
     frame.iloc[50:53, 1] = np.nan  # y has no value on the first event: it aligns two rows later
     frame.iloc[:, 2] = np.nan  # z has no value at all: NaN paths, count 0
     events = [index[50], index[200], "2030-01-01"]
@@ -473,8 +501,9 @@ def test_dask_dataframe_pairs_pair_columns_and_rows_as_in_memory(join: str) -> N
         for window in (10, "15D"):
             for other in (y, y["c"]):
                 expected = getattr(rolling, stat)(x, other, window, join=join)
-                out = getattr(rolling, stat)(dd.from_pandas(x, npartitions=3), dd.from_pandas(other, npartitions=4),
-                                             window, join=join).compute()
+                out = getattr(rolling, stat)(
+                    dd.from_pandas(x, npartitions=3), dd.from_pandas(other, npartitions=4), window, join=join
+                ).compute()
                 pd.testing.assert_index_equal(out.columns, expected.columns)
                 pd.testing.assert_index_equal(out.index, expected.index, exact=False)
                 assert_same_bits(out.to_numpy(), expected.to_numpy())
@@ -488,8 +517,14 @@ def test_dataarray_pairs_align_on_their_coordinates(join: str) -> None:
     dates = pd.bdate_range("2021-01-01", periods=ROWS)
     x = pd.DataFrame(_panel()[:, :2], index=dates, columns=["a", "b"]).iloc[3:]
     y = pd.DataFrame(_panel(seed=5)[:, :2], index=dates, columns=["b", "a"]).iloc[:-4]
-    as_array = lambda frame: xr.DataArray(frame.to_numpy(), dims=("time", "id"),  # noqa: E731
-                                          coords={"time": frame.index, "id": list(frame.columns)})
+
+    def as_array(frame):
+        return xr.DataArray(
+            frame.to_numpy(),
+            dims=("time", "id"),
+            coords={"time": frame.index, "id": list(frame.columns)},
+        )
+
     for stat in PAIRS:
         for other, other_array in ((y, as_array(y)), (y["a"], as_array(y).sel(id="a", drop=True))):
             expected = getattr(rolling, stat)(x, other, 10, join=join)

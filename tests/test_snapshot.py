@@ -30,8 +30,18 @@ def snapshot_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_rebuild_gives_the_same_bytes(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "snapshot"
     res = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_snapshot.py"), "--from", str(data_dir), "--out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "build_snapshot.py"),
+            "--from",
+            str(data_dir),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert res.returncode == 0, res.stderr
     rebuilt = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
@@ -43,7 +53,9 @@ def test_rebuild_gives_the_same_bytes(data_dir: Path, tmp_path: Path) -> None:
 def test_manifest_describes_each_file(snapshot_only: None) -> None:
     manifest = json.loads((SNAPSHOT_DIR / "manifest.json").read_text())
     files = manifest["files"]
-    assert sorted(f"{name}.gz" for name in files) == sorted(str(p) for p in SHIPPED if p.name != "manifest.json")
+    assert sorted(f"{name}.gz" for name in files) == sorted(
+        str(p) for p in SHIPPED if p.name != "manifest.json"
+    )
     for name, entry in files.items():
         packed = (SNAPSHOT_DIR / f"{name}.gz").read_bytes()
         assert hashlib.sha256(packed).hexdigest() == entry["sha256"], name
@@ -55,7 +67,9 @@ def test_manifest_describes_each_file(snapshot_only: None) -> None:
         assert sum(len(f) for f in frames) == entry["rows"], name
         last = max(f.index[-1] for f in frames)
         assert f"{last:%Y-%m-%d}".startswith(entry["last"]), name
-    assert sum(p.stat().st_size for p in SNAPSHOT_DIR.rglob("*") if p.is_file()) < 700_000  # the wheel stays small
+    assert (
+        sum(p.stat().st_size for p in SNAPSHOT_DIR.rglob("*") if p.is_file()) < 700_000
+    )  # the wheel stays small
 
 
 def _plain_fred(path: Path) -> pd.Series:
@@ -78,8 +92,10 @@ def _plain_french(path: Path, title: str | None, *, header_cell: str = "") -> pd
     lines = path.read_text().splitlines()
     start = 0
     if title is not None:
-        start = next(i for i, line in enumerate(lines) if line.strip() == title or line.strip().startswith(title + " "))
-    while not lines[start].startswith(("," if not header_cell else header_cell + ",")):
+        start = next(
+            i for i, line in enumerate(lines) if line.strip() == title or line.strip().startswith(title + " ")
+        )
+    while not lines[start].startswith("," if not header_cell else header_cell + ","):
         start += 1
     stop = start + 1
     while stop < len(lines) and lines[stop].split(",")[0].strip().isdigit():
@@ -96,16 +112,72 @@ def _plain_french(path: Path, title: str | None, *, header_cell: str = "") -> pd
 
 FRENCH_CASES = [
     # dataset, table key, shared file, title in the shared file (None: first block), header cell, returns?
-    ("Portfolios_Formed_on_ME", "Value Weight Returns -- Monthly", "Portfolios_Formed_on_ME.csv", None, "", True),
-    ("Portfolios_Formed_on_ME_Daily", "Value Weight Returns -- Daily", "Portfolios_Formed_on_ME_daily_202505.csv", None, "Date", True),
+    (
+        "Portfolios_Formed_on_ME",
+        "Value Weight Returns -- Monthly",
+        "Portfolios_Formed_on_ME.csv",
+        None,
+        "",
+        True,
+    ),
+    (
+        "Portfolios_Formed_on_ME_Daily",
+        "Value Weight Returns -- Daily",
+        "Portfolios_Formed_on_ME_daily_202505.csv",
+        None,
+        "Date",
+        True,
+    ),
     ("F-F_Research_Data_Factors_daily", "main", "F-F_Research_Data_Factors_daily.csv", None, "", True),
-    ("25_Portfolios_5x5", "Value Weight Average of BE/ME", "25_Portfolios_5x5.csv", "Value Weight Average of BE/ME", "", False),
-    ("25_Portfolios_5x5", "Number of Firms in Portfolios", "25_Portfolios_5x5.csv", "Number of Firms in Portfolios", "", False),
+    (
+        "25_Portfolios_5x5",
+        "Value Weight Average of BE/ME",
+        "25_Portfolios_5x5.csv",
+        "Value Weight Average of BE/ME",
+        "",
+        False,
+    ),
+    (
+        "25_Portfolios_5x5",
+        "Number of Firms in Portfolios",
+        "25_Portfolios_5x5.csv",
+        "Number of Firms in Portfolios",
+        "",
+        False,
+    ),
     ("25_Portfolios_5x5", "Average Market Cap", "25_Portfolios_5x5.csv", "Average Market Cap", "", False),
-    ("25_Portfolios_ME_OP_5x5", "Average Value Weighted Returns -- Monthly", "25_Portfolios_ME_OP_5x5.csv", None, "", True),
-    ("25_Portfolios_ME_OP_5x5", "Number of Firms in Portfolios", "25_Portfolios_ME_OP_5x5.csv", "Number of Firms in Portfolios", "", False),
-    ("25_Portfolios_ME_OP_5x5", "Average Market Cap", "25_Portfolios_ME_OP_5x5.csv", "Average Market Cap", "", False),
-    ("25_Portfolios_ME_OP_5x5", "Value Weight Average of OP", "25_Portfolios_ME_OP_5x5.csv", "Value Weight Average of OP", "", False),
+    (
+        "25_Portfolios_ME_OP_5x5",
+        "Average Value Weighted Returns -- Monthly",
+        "25_Portfolios_ME_OP_5x5.csv",
+        None,
+        "",
+        True,
+    ),
+    (
+        "25_Portfolios_ME_OP_5x5",
+        "Number of Firms in Portfolios",
+        "25_Portfolios_ME_OP_5x5.csv",
+        "Number of Firms in Portfolios",
+        "",
+        False,
+    ),
+    (
+        "25_Portfolios_ME_OP_5x5",
+        "Average Market Cap",
+        "25_Portfolios_ME_OP_5x5.csv",
+        "Average Market Cap",
+        "",
+        False,
+    ),
+    (
+        "25_Portfolios_ME_OP_5x5",
+        "Value Weight Average of OP",
+        "25_Portfolios_ME_OP_5x5.csv",
+        "Value Weight Average of OP",
+        "",
+        False,
+    ),
 ]
 
 
@@ -123,7 +195,11 @@ def test_french_numbers_match_the_shared_files(case: tuple, data_dir: Path, snap
 
 
 def test_snapshot_keeps_what_the_figures_use(snapshot_only: None) -> None:
-    assert list(data.french("Portfolios_Formed_on_ME_Daily")["Value Weight Returns -- Daily"].columns) == ["Lo 30", "Med 40", "Hi 30"]
+    assert list(data.french("Portfolios_Formed_on_ME_Daily")["Value Weight Returns -- Daily"].columns) == [
+        "Lo 30",
+        "Med 40",
+        "Hi 30",
+    ]
     daily = data.french("Portfolios_Formed_on_ME_Daily")["Value Weight Returns -- Daily"]
     assert daily.index[0] <= pd.Timestamp("1990-01-02") and daily.index[-1] == pd.Timestamp("2025-05-30")
     # the note: small beat large by more than 4 points on 11 July 2024; SMB said +3.62 %
@@ -131,7 +207,11 @@ def test_snapshot_keeps_what_the_figures_use(snapshot_only: None) -> None:
     smb = data.french("F-F_Research_Data_Factors_daily")["main"]["SMB"]
     assert smb.loc["2024-07-11"] == pytest.approx(0.0362)
     bm = data.french("25_Portfolios_5x5")
-    assert sorted(bm) == ["Average Market Cap", "Number of Firms in Portfolios", "Value Weight Average of BE/ME"]
+    assert sorted(bm) == [
+        "Average Market Cap",
+        "Number of Firms in Portfolios",
+        "Value Weight Average of BE/ME",
+    ]
     assert all(t.shape[1] == 25 and t.index[0] == pd.Timestamp("1963-07-31") for t in bm.values())
 
 

@@ -35,11 +35,24 @@ def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> str:
     cache = tmp_path_factory.mktemp("mypy_cache")
     run = subprocess.run(
         [
-            sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-error-summary",
-            "--cache-dir", str(cache), "-m", "uses_the_api", "-m", "wrong_return_type",
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "--no-error-summary",
+            "--cache-dir",
+            str(cache),
+            "-m",
+            "uses_the_api",
+            "-m",
+            "wrong_return_type",
             *[arg for module in TYPED_MODULES for arg in ("-m", module)],
         ],
-        env=_mypy_env(SCRIPTS), capture_output=True, text=True, cwd=cache,
+        env=_mypy_env(SCRIPTS),
+        capture_output=True,
+        text=True,
+        cwd=cache,
     )
     assert run.returncode in (0, 1), run.stderr  # 1: type errors found (expected below)
     return run.stdout
@@ -54,7 +67,11 @@ def test_the_api_modules_pass_mypy_strict(mypy_report: str) -> None:
 
 
 def test_mypy_strict_catches_a_wrong_return_type(mypy_report: str) -> None:
-    errors = [line.split("wrong_return_type.py:", 1)[1] for line in mypy_report.splitlines() if "wrong_return_type.py:" in line]
+    errors = [
+        line.split("wrong_return_type.py:", 1)[1]
+        for line in mypy_report.splitlines()
+        if "wrong_return_type.py:" in line
+    ]
     assert errors == [
         '10: error: Incompatible types in assignment (expression has type "Series[float]", '
         'variable has type "float")  [assignment]',
@@ -65,7 +82,17 @@ def test_mypy_strict_catches_a_wrong_return_type(mypy_report: str) -> None:
 
 def test_native_stub_matches_the_module(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "--mypy-config-file", str(tmp_path / "none.ini"), "capcycle._core"],
-        env=_mypy_env(), capture_output=True, text=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "mypy.stubtest",
+            "--mypy-config-file",
+            str(tmp_path / "none.ini"),
+            "capcycle._core",
+        ],
+        env=_mypy_env(),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert run.returncode == 0, run.stdout + run.stderr

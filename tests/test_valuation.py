@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import hashlib
 import os
 import subprocess
 import sys
@@ -74,7 +73,9 @@ def test_bands_match_reference(window, center, scale):
     x = random_series(80, 0.1, seed=8)
     got = valuation.bands(x, center=center, window=window, scale=scale, k=(1, 2, 0.5))
     unit = "sd" if scale == "std" else "mad"  # a MAD band does not say "sd"
-    assert list(got.columns) == ["value", "center"] + [f"{sign}{k}{unit}" for k in (1, 2, 0.5) for sign in "+-"]
+    assert list(got.columns) == ["value", "center"] + [
+        f"{sign}{k}{unit}" for k in (1, 2, 0.5) for sign in "+-"
+    ]
     c, s = ref.center_scale(x, center=center, window=window, scale=scale)
     np.testing.assert_array_equal(got["value"], x)
     assert_close(got["center"], c)
@@ -176,7 +177,9 @@ def check_no_look_ahead(x, k, new, center, scale):
     ranks_before = valuation.percentile_rank(x, window="expanding")
     after = valuation.zscore(changed, window="expanding", center=center, scale=scale)
     np.testing.assert_array_equal(after[:k], before[:k])
-    np.testing.assert_array_equal(valuation.percentile_rank(changed, window="expanding")[:k], ranks_before[:k])
+    np.testing.assert_array_equal(
+        valuation.percentile_rank(changed, window="expanding")[:k], ranks_before[:k]
+    )
 
 
 def test_no_look_ahead_example():
@@ -214,7 +217,9 @@ def _matches_reference(x, window, data):
         with pytest.raises(ValueError, match="^x: "):
             valuation.zscore(x, center=center, scale=scale, **kw)
         return
-    assert_close(valuation.zscore(x, center=center, scale=scale, **kw), ref.zscore(x, center=center, scale=scale, **kw))
+    assert_close(
+        valuation.zscore(x, center=center, scale=scale, **kw), ref.zscore(x, center=center, scale=scale, **kw)
+    )
     np.testing.assert_array_equal(valuation.percentile_rank(x, **kw), ref.percentile_rank(x, **kw))
 
 
@@ -252,14 +257,18 @@ def test_dataframe_is_column_by_column_and_inputs_stay_untouched():
     panel[rng.random(panel.shape) < 0.1] = np.nan
     panel[:, 3] = np.nan  # an all-NaN column is NaN out, not an error
     keep = panel.copy()
-    frame = pd.DataFrame(panel, index=pd.date_range("2001", periods=300, freq="W"), columns=[f"c{j}" for j in range(40)])
+    frame = pd.DataFrame(
+        panel, index=pd.date_range("2001", periods=300, freq="W"), columns=[f"c{j}" for j in range(40)]
+    )
     for window in WINDOWS:
         for center, scale in COMBOS:
             z = valuation.zscore(frame, window=window, center=center, scale=scale)
             pd.testing.assert_index_equal(z.index, frame.index)
             pd.testing.assert_index_equal(z.columns, frame.columns)
             for order in ("C", "F"):
-                arr = valuation.zscore(np.asarray(panel, order=order), window=window, center=center, scale=scale)
+                arr = valuation.zscore(
+                    np.asarray(panel, order=order), window=window, center=center, scale=scale
+                )
                 np.testing.assert_array_equal(arr, z.to_numpy())
             for j in (0, 3, 39):
                 if j == 3:
@@ -306,7 +315,9 @@ def test_one_rayon_thread_gives_the_same_bits():
     digests = set()
     for threads in ("1", "2"):
         env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
         digests.add(run.stdout)
     assert len(digests) == 1
 
@@ -371,9 +382,7 @@ def test_relative_multiple_frames_arrays_and_polars():
         (lambda: valuation.bands([1.0, 2.0], k=()), ValueError, "^k: "),
         (lambda: valuation.relative_multiple([1.0, 2.0], [1.0]), ValueError, "^large: "),
         (
-            lambda: valuation.relative_multiple(
-                pd.Series([1.0], index=[0]), pd.Series([1.0], index=[1])
-            ),
+            lambda: valuation.relative_multiple(pd.Series([1.0], index=[0]), pd.Series([1.0], index=[1])),
             ValueError,
             "^large: .*common",
         ),

@@ -52,8 +52,7 @@ def _check_dtype(dtype: Any, name: str) -> None:
         return
     if np.dtype(dtype).kind not in _NUMERIC_KINDS:
         raise TypeError(
-            f"{name}: dtype {dtype} is not numeric; convert it first "
-            "(for example with pandas.to_numeric)"
+            f"{name}: dtype {dtype} is not numeric; convert it first (for example with pandas.to_numeric)"
         )
 
 
@@ -117,7 +116,9 @@ def _adapt(x: Any, name: str) -> Adapted:
                 raise TypeError(f"{name}: polars dtype {x.dtype} is not numeric")
             values = x.cast(pl.Float64).fill_null(np.nan).to_numpy()
             series_name = x.name
-            return Adapted(np.asarray(values, dtype=np.float64), None, lambda out: pl.Series(series_name, out))
+            return Adapted(
+                np.asarray(values, dtype=np.float64), None, lambda out: pl.Series(series_name, out)
+            )
         if isinstance(x, pl.DataFrame):
             for column, dtype in x.schema.items():
                 if not (dtype.is_numeric() or dtype == pl.Boolean):

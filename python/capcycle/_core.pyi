@@ -6,18 +6,18 @@ import numpy.typing as npt
 
 __version__: str
 __all__ = [
+    "EVENT_SUMMARY_STATS",
     "__version__",
-    "rolling",
-    "rolling_pair",
+    "_after_fork_in_child",
     "event_paths",
     "event_source_rows",
     "event_summary",
-    "EVENT_SUMMARY_STATS",
-    "_after_fork_in_child",
-    "valuation_zscore",
+    "quality_rank",
+    "rolling",
+    "rolling_pair",
     "valuation_center_scale_1d",
     "valuation_percentile_rank",
-    "quality_rank",
+    "valuation_zscore",
 ]
 
 # Registered with os.register_at_fork by capcycle/__init__.py: the child runs its
@@ -30,13 +30,25 @@ def _after_fork_in_child() -> None: ...
 # row index of x's first row; a chunk with window - 1 rows of overlap that passes it
 # gets the in-memory bits of its complete windows (durations ignore it).
 def rolling(
-    x: npt.NDArray[np.float64], stat: str, window: int, min_periods: int, *,
-    ddof: int = 1, q: float = 0.5, times: npt.NDArray[np.int64] | None = None,
+    x: npt.NDArray[np.float64],
+    stat: str,
+    window: int,
+    min_periods: int,
+    *,
+    ddof: int = 1,
+    q: float = 0.5,
+    times: npt.NDArray[np.int64] | None = None,
     first_row: int = 0,
 ) -> npt.NDArray[np.float64]: ...
 def rolling_pair(
-    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], stat: str, window: int,
-    min_periods: int, *, ddof: int = 1, times: npt.NDArray[np.int64] | None = None,
+    y: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    stat: str,
+    window: int,
+    min_periods: int,
+    *,
+    ddof: int = 1,
+    times: npt.NDArray[np.int64] | None = None,
     first_row: int = 0,
 ) -> npt.NDArray[np.float64]: ...
 

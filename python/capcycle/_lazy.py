@@ -255,7 +255,7 @@ class _Lazy:
         elif self.kind == "frame":
             if axis != 0:
                 raise ValueError("axis: a dask DataFrame runs along its index (axis=0)")
-            for column, dtype in (x.dtypes.items() if x.ndim == 2 else [(x.name, x.dtype)]):
+            for column, dtype in x.dtypes.items() if x.ndim == 2 else [(x.name, x.dtype)]:
                 _check_dtype(dtype, f"{name}[{column!r}]" if x.ndim == 2 else name)
             array = x.to_dask_array(lengths=True)
             self.lengths: tuple[int, ...] = array.chunks[0]
@@ -302,16 +302,31 @@ class _Lazy:
         return self.source.transpose(*self.dims).copy(data=out).transpose(*self.source.dims)
 
 
-def _run(lazy: _Lazy, kernel: Kernel, overlap: int | None, times: np.ndarray | None = None,
-         others: Sequence[Any] = (), *, rechunk: bool = False, what: str = "") -> Any:
+def _run(
+    lazy: _Lazy,
+    kernel: Kernel,
+    overlap: int | None,
+    times: np.ndarray | None = None,
+    others: Sequence[Any] = (),
+    *,
+    rechunk: bool = False,
+    what: str = "",
+) -> Any:
     """The kernel over the whole input: block by block for dask (``overlap=None``: all
     of time in one block), at once for numpy."""
     if lazy.is_dask():
         if overlap is None:
             return map_whole_time(kernel, lazy.data, rechunk=rechunk, what=what)
         return map_along_time(kernel, [lazy.data, *others], overlap, times)
-    return _run_block(lazy.data, *others, *(() if times is None else (times,)), kernel=kernel,
-                      starts=(0,), overlap=0, with_times=times is not None)
+    return _run_block(
+        lazy.data,
+        *others,
+        *(() if times is None else (times,)),
+        kernel=kernel,
+        starts=(0,),
+        overlap=0,
+        with_times=times is not None,
+    )
 
 
 def _overlap_rows(span: int, times: np.ndarray | None) -> int:
@@ -329,13 +344,31 @@ def _overlap_rows(span: int, times: np.ndarray | None) -> int:
 # ----------------------------------------------------------------------- rolling
 
 
-def _rolling_kernel(values: np.ndarray, *, times: np.ndarray | None, first_row: int, stat: str,
-                    span: int, periods: int, ddof: int, q: float) -> np.ndarray:
+def _rolling_kernel(
+    values: np.ndarray,
+    *,
+    times: np.ndarray | None,
+    first_row: int,
+    stat: str,
+    span: int,
+    periods: int,
+    ddof: int,
+    q: float,
+) -> np.ndarray:
     return _core.rolling(values, stat, span, periods, ddof=ddof, q=q, times=times, first_row=first_row)
 
 
-def _pair_kernel(first: np.ndarray, second: np.ndarray, *, times: np.ndarray | None, first_row: int,
-                 stat: str, span: int, periods: int, ddof: int) -> np.ndarray:
+def _pair_kernel(
+    first: np.ndarray,
+    second: np.ndarray,
+    *,
+    times: np.ndarray | None,
+    first_row: int,
+    stat: str,
+    span: int,
+    periods: int,
+    ddof: int,
+) -> np.ndarray:
     if second.ndim == 2 and second.shape[1] == 1 and first.ndim == 2 and first.shape[1] != 1:
         second = second[:, 0]
     return _core.rolling_pair(first, second, stat, span, periods, ddof=ddof, times=times, first_row=first_row)
@@ -356,19 +389,46 @@ def _window(lazy: _Lazy, window: Any, min_periods: Any) -> tuple[int, int, np.nd
     return _window_args(window, min_periods, index, lazy.rows, lazy.name)
 
 
-def rolling(stat: str, x: Any, window: Any, min_periods: Any, ddof: int, q: float | None, axis: Any,
-            *, dim: str | None, times: Any) -> Any:
+def rolling(
+    stat: str,
+    x: Any,
+    window: Any,
+    min_periods: Any,
+    ddof: int,
+    q: float | None,
+    axis: Any,
+    *,
+    dim: str | None,
+    times: Any,
+) -> Any:
     """:func:`capcycle.rolling` on a lazy input (see the module docs); ``ddof`` and
     ``q`` as checked by the caller."""
     lazy = _Lazy(x, "x", axis, dim, times)
     span, periods, stamps = _window(lazy, window, min_periods)
-    kernel = functools.partial(_rolling_kernel, stat=stat, span=span, periods=periods,
-                               ddof=cap_count(ddof, lazy.rows), q=0.5 if q is None else q)
+    kernel = functools.partial(
+        _rolling_kernel,
+        stat=stat,
+        span=span,
+        periods=periods,
+        ddof=cap_count(ddof, lazy.rows),
+        q=0.5 if q is None else q,
+    )
     return lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps))
 
 
-def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], window: Any, min_periods: Any,
-                 ddof: int, *, join: str, dim: str | None, times: Any) -> Any:
+def rolling_pair(
+    stat: str,
+    first: Any,
+    second: Any,
+    names: tuple[str, str],
+    window: Any,
+    min_periods: Any,
+    ddof: int,
+    *,
+    join: str,
+    dim: str | None,
+    times: Any,
+) -> Any:
     """:func:`capcycle.rolling.cov`/``corr``/``beta`` on lazy inputs: two of one kind
     (dask frames aligned on their index by dask's ``align`` with ``join``, DataArrays
     on their coordinates by ``xarray.align``, arrays by position); ``ddof`` as checked
@@ -398,8 +458,9 @@ def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], win
     lazy = _Lazy(first, names[0], 0, dim, times)
     other = _Lazy(second, names[1], 0, dim, None) if kind_of(second) is not None else None
     if other is None or other.kind != lazy.kind:
-        raise TypeError(f"{names[1]}: must be of {names[0]}'s kind ({type(first).__name__}), "
-                        f"got {type(second).__name__}")
+        raise TypeError(
+            f"{names[1]}: must be of {names[0]}'s kind ({type(first).__name__}), got {type(second).__name__}"
+        )
     if other.is_dask() != lazy.is_dask():  # one DataArray on dask, one in memory: both on dask
         import dask.array as da
 
@@ -408,15 +469,18 @@ def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], win
     if partner.shape[0] != lazy.rows:
         raise ValueError(f"{names[1]}: has {partner.shape[0]} rows but {names[0]} has {lazy.rows}")
     if partner.ndim > lazy.data.ndim or (partner.ndim == lazy.data.ndim and partner.shape != lazy.data.shape):
-        raise ValueError(f"{names[1]}: shape {partner.shape} does not fit {names[0]}'s {lazy.data.shape}; "
-                         f"a 1-D {names[1]} is broadcast against every column of {names[0]}")
+        raise ValueError(
+            f"{names[1]}: shape {partner.shape} does not fit {names[0]}'s {lazy.data.shape}; "
+            f"a 1-D {names[1]} is broadcast against every column of {names[0]}"
+        )
     if partner.ndim < lazy.data.ndim:
         partner = partner.reshape((partner.shape[0],) + (1,) * (lazy.data.ndim - 1))
         if lazy.is_dask():
             partner = partner.rechunk({axis: -1 for axis in range(1, partner.ndim)})
     span, periods, stamps = _window(lazy, window, min_periods)
-    kernel = functools.partial(_pair_kernel, stat=stat, span=span, periods=periods,
-                               ddof=cap_count(ddof, lazy.rows))
+    kernel = functools.partial(
+        _pair_kernel, stat=stat, span=span, periods=periods, ddof=cap_count(ddof, lazy.rows)
+    )
     out = lazy.wrap(_run(lazy, kernel, _overlap_rows(span, stamps), stamps, [partner]))
     if rows_of_first is None:
         return out
@@ -426,8 +490,16 @@ def rolling_pair(stat: str, first: Any, second: Any, names: tuple[str, str], win
 # --------------------------------------------------------------------- valuation
 
 
-def _valuation_kernel(values: np.ndarray, *, times: np.ndarray | None, first_row: int, statistic: str,
-                      kind: str, rows: int, options: dict[str, Any]) -> np.ndarray:
+def _valuation_kernel(
+    values: np.ndarray,
+    *,
+    times: np.ndarray | None,
+    first_row: int,
+    statistic: str,
+    kind: str,
+    rows: int,
+    options: dict[str, Any],
+) -> np.ndarray:
     if np.isnan(values).all():
         # The in-memory call refuses an all-NaN input; a block of one is simply NaN.
         return np.full(values.shape, np.nan)
@@ -436,12 +508,15 @@ def _valuation_kernel(values: np.ndarray, *, times: np.ndarray | None, first_row
     if statistic == "zscore":
         return _core.valuation_zscore(values, kind, rows, first_row=first_row, **options)
     # bands: column 0 holds the series; the block returns its centre and scale.
-    middle, spread = _core.valuation_center_scale_1d(np.ascontiguousarray(values[:, 0]), kind, rows,
-                                                     first_row=first_row, **options)
+    middle, spread = _core.valuation_center_scale_1d(
+        np.ascontiguousarray(values[:, 0]), kind, rows, first_row=first_row, **options
+    )
     return np.column_stack([middle, spread])
 
 
-def _valuation_args(lazy: _Lazy, window: Any, min_periods: Any, options: dict[str, Any]) -> tuple[str, int, Any]:
+def _valuation_args(
+    lazy: _Lazy, window: Any, min_periods: Any, options: dict[str, Any]
+) -> tuple[str, int, Any]:
     """(kind, rows, min_periods) as :mod:`capcycle.valuation` checks them; ``ddof``
     in ``options`` checked too."""
     from capcycle.valuation import _ddof, _span
@@ -452,27 +527,46 @@ def _valuation_args(lazy: _Lazy, window: Any, min_periods: Any, options: dict[st
     return _span(window, min_periods, shape)
 
 
-def valuation(statistic: str, x: Any, window: Any, min_periods: Any, *, dim: str | None, rechunk: bool,
-              **options: Any) -> Any:
+def valuation(
+    statistic: str, x: Any, window: Any, min_periods: Any, *, dim: str | None, rechunk: bool, **options: Any
+) -> Any:
     """:mod:`capcycle.valuation`'s zscore/percentile_rank on a lazy input."""
     lazy = _Lazy(x, "x", 0, dim, None)
     kind, rows, periods = _valuation_args(lazy, window, min_periods, options)
-    kernel = functools.partial(_valuation_kernel, statistic=statistic, kind=kind, rows=rows,
-                               options={"min_periods": periods, **options})
+    kernel = functools.partial(
+        _valuation_kernel,
+        statistic=statistic,
+        kind=kind,
+        rows=rows,
+        options={"min_periods": periods, **options},
+    )
     overlap = rows - 1 if kind == "rolling" else None
     return lazy.wrap(_run(lazy, kernel, overlap, rechunk=rechunk, what=f"window={window!r}"))
 
 
-def bands(x: Any, levels: Sequence[float], window: Any, min_periods: Any, *, dim: str | None, rechunk: bool,
-          **options: Any) -> Any:
+def bands(
+    x: Any,
+    levels: Sequence[float],
+    window: Any,
+    min_periods: Any,
+    *,
+    dim: str | None,
+    rechunk: bool,
+    **options: Any,
+) -> Any:
     """:func:`capcycle.valuation.bands` on a lazy 1-D input: a dask DataFrame for dask
     input, an xarray Dataset for a DataArray."""
     lazy = _Lazy(x, "x", 0, dim, None)
     if lazy.data.ndim != 1:
         raise ValueError(f"x: expected a 1-D series, got {lazy.data.ndim}-D (call bands per column)")
     kind, rows, periods = _valuation_args(lazy, window, min_periods, options)
-    kernel = functools.partial(_valuation_kernel, statistic="bands", kind=kind, rows=rows,
-                               options={"min_periods": periods, **options})
+    kernel = functools.partial(
+        _valuation_kernel,
+        statistic="bands",
+        kind=kind,
+        rows=rows,
+        options={"min_periods": periods, **options},
+    )
     lazy.data = _stack([lazy.data, lazy.data])  # two columns in: centre and scale out
     overlap = rows - 1 if kind == "rolling" else None
     lines = _run(lazy, kernel, overlap, rechunk=rechunk, what=f"window={window!r}")
@@ -534,8 +628,9 @@ class _Presence:
         return np.where(self.valid[key], 0.0, np.nan)
 
 
-def _event_block(values: np.ndarray, days: np.ndarray, *, rows: np.ndarray, before: int, after: int,
-                 unit: Unit, kind: Kind) -> tuple[np.ndarray, ...]:
+def _event_block(
+    values: np.ndarray, days: np.ndarray, *, rows: np.ndarray, before: int, after: int, unit: Unit, kind: Kind
+) -> tuple[np.ndarray, ...]:
     """One overlapped block's paths of the (event, series) pairs it owns (``rows``:
     events x series, block-local rows, -1 elsewhere: NaN paths), and their partial
     summary: (paths (offsets, series, events), count, mean, M2 per offset and series)."""
@@ -574,8 +669,9 @@ def pooled_moments(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -
     return count, mean, m2
 
 
-def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: Any, kind: Any, align: Any,
-                outside: Any) -> Any:
+def event_study(
+    series: Any, events: Any, *, before: Any, after: Any, unit: Any, kind: Any, align: Any, outside: Any
+) -> Any:
     """:func:`capcycle.events.event_study` on a dask Series/DataFrame (see there).
 
     The index and where each series has a value (a boolean mask, to align the events
@@ -598,7 +694,9 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: Any,
     align = ev._choice("align", align, ev._ALIGNS)
     outside = ev._choice("outside", outside, ev._OUTSIDE)
     index = series.index.compute()
-    ev._prepare_series(series._meta_nonempty.iloc[:1].set_axis(index[:1]))  # dtypes, named as for pandas input
+    ev._prepare_series(
+        series._meta_nonempty.iloc[:1].set_axis(index[:1])
+    )  # dtypes, named as for pandas input
     _, days, _, _ = ev._prepare_series(pd.Series(np.zeros(len(index)), index=index))  # the index's checks
     is_frame = series.ndim == 2
     names = list(series.columns) if is_frame else [series.name]
@@ -637,12 +735,27 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: Any,
     for j in range(blocks.shape[1]):
         columns = slice(int(column_bounds[j]), int(column_bounds[j + 1]))
         mine = [i for i in range(len(chunks)) if (owner[:, columns] == i).any()]
-        parts.append([
-            (i, task(blocks[i, j], day_blocks[i, 0], before=before, after=after, unit=unit, kind=kind,
-                     rows=np.where(owner[:, columns] == i,
-                                   rows[:, columns] - (int(bounds[i]) - (before_rows if i else 0)), -1)))
-            for i in mine
-        ])
+        parts.append(
+            [
+                (
+                    i,
+                    task(
+                        blocks[i, j],
+                        day_blocks[i, 0],
+                        before=before,
+                        after=after,
+                        unit=unit,
+                        kind=kind,
+                        rows=np.where(
+                            owner[:, columns] == i,
+                            rows[:, columns] - (int(bounds[i]) - (before_rows if i else 0)),
+                            -1,
+                        ),
+                    ),
+                )
+                for i in mine
+            ]
+        )
     (computed,) = dask.compute([[part for _, part in chunk] for chunk in parts])
     cubes, stats = [], []
     for j, chunk in enumerate(computed):
@@ -662,16 +775,38 @@ def event_study(series: Any, events: Any, *, before: Any, after: Any, unit: Any,
             low = np.where(has, np.fmin.reduce(cube, axis=2, initial=np.inf), np.nan)
             high = np.where(has, np.fmax.reduce(cube, axis=2, initial=-np.inf), np.nan)
         median = np.stack([ev._nanquantile(cube[:, s, :].T, 0.5) for s in range(cube.shape[1])], axis=1)
-        by_stat = {"mean": np.where(has, mean, np.nan), "median": median, "min": low, "max": high, "std": std,
-                   "count": count}
+        by_stat = {
+            "mean": np.where(has, mean, np.nan),
+            "median": median,
+            "min": low,
+            "max": high,
+            "std": std,
+            "count": count,
+        }
         cubes.append(cube)
         stats.append(np.stack([by_stat[name] for name in ev._STATS], axis=2))  # (offsets, series, stats)
     cube = np.concatenate(cubes, axis=1)
     table = np.concatenate(stats, axis=1).reshape(n_off, -1)
-    study = ev._study(table, index, requested, dropped, rows, days,
-                      _ColumnsOnDemand(values),  # type: ignore[arg-type]  # read per series by .placebo()
-                      names, is_frame, before, after, unit, kind, align)
-    columns_index = (pd.MultiIndex.from_product([names, study.events], names=["series", "event"]) if is_frame
-                     else study.events)
+    study = ev._study(
+        table,
+        index,
+        requested,
+        dropped,
+        rows,
+        days,
+        _ColumnsOnDemand(values),  # type: ignore[arg-type]  # read per series by .placebo()
+        names,
+        is_frame,
+        before,
+        after,
+        unit,
+        kind,
+        align,
+    )
+    columns_index = (
+        pd.MultiIndex.from_product([names, study.events], names=["series", "event"])
+        if is_frame
+        else study.events
+    )
     study._paths = pd.DataFrame(cube.reshape(n_off, -1), index=study.offsets, columns=columns_index)
     return study

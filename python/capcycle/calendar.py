@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import pandas as pd
+
 from capcycle._dates import to_timestamp
 
 __all__ = ["RELEASES", "releases"]

@@ -34,7 +34,13 @@ SUMMARY_ROWS: dict[str, list[str]] = {
     "fig2": ["excess_return_2024-07-11", "excess_return_july_2024", "max_excess_day", "max_excess_return"],
     "fig3": ["after_12m_2001", "after_12m_2007", "after_12m_2019", "after_12m_mean", "before_12m_mean"],
     "fig4": ["zscore_latest", "ratio_latest", "ratio_median"],
-    "fig5": ["after_12m_2001", "after_12m_2007", "after_12m_2019", "after_12m_mean", "placebo_percentile_12m"],
+    "fig5": [
+        "after_12m_2001",
+        "after_12m_2007",
+        "after_12m_2019",
+        "after_12m_mean",
+        "placebo_percentile_12m",
+    ],
 }
 
 Exhibit = tuple[str, int, Callable[..., Any], Callable[..., Any], Callable[..., dict[str, float]]]
@@ -65,6 +71,8 @@ def _draw(exhibit: Exhibit, kwargs: dict[str, Any], png: Path) -> dict[str, floa
     values = summarize(compute(**_only_params(compute, kwargs)))
     draw(**_only_params(draw, kwargs)).savefig(png, dpi=110)
     return values
+
+
 def _csv_value(value: Any) -> float:
     """A summary value as summary.csv's number: a day (pd.Timestamp) as YYYYMMDD."""
     if hasattr(value, "strftime"):
@@ -97,7 +105,9 @@ def reproduce(
     out.mkdir(parents=True, exist_ok=True)
     env = os.environ.get("CAPCYCLE_DATA")
     if data_dir is not None:
-        echo(f"Data folder: {Path(data_dir).resolve()} (files it lacks: CAPCYCLE_DATA, the cache, the network, the snapshot)")
+        echo(
+            f"Data folder: {Path(data_dir).resolve()} (files it lacks: CAPCYCLE_DATA, the cache, the network, the snapshot)"
+        )
     else:
         first = f"CAPCYCLE_DATA={env}" if env else "no data folder (CAPCYCLE_DATA not set)"
         echo(f"Data: {first}; then the cache, the network, and the snapshot shipped with capcycle.")
@@ -116,7 +126,7 @@ def reproduce(
         if kwargs is not None:
             try:
                 values = _draw(exhibit, kwargs, png)
-            except Exception as exc:  # noqa: BLE001 - a failed figure must not stop the others
+            except Exception as exc:
                 reasons[key] = f"{type(exc).__name__}: {exc}"
                 if "CAPCYCLE_DEBUG" in os.environ:
                     traceback.print_exc()
@@ -139,12 +149,22 @@ def reproduce(
         else:
             echo(f"  {key}: {inputs.sources[key]}")
     if any("capcycle snapshot" in inputs.sources.get(e[0], "") for e in exhibits()):
-        echo("  (snapshot: data shipped with capcycle, offline or when the network did not answer; "
-             "`capcycle data fetch` gets the newest into the cache)")
-    missing_cycles = [m for m in SUMMARY_ROWS["fig3"] if m.startswith("after_12m_2") and
-                      math.isnan(float(summary.loc[(summary.figure == "fig3") & (summary.metric == m), "value"].iloc[0]))]
+        echo(
+            "  (snapshot: data shipped with capcycle, offline or when the network did not answer; "
+            "`capcycle data fetch` gets the newest into the cache)"
+        )
+    missing_cycles = [
+        m
+        for m in SUMMARY_ROWS["fig3"]
+        if m.startswith("after_12m_2")
+        and math.isnan(
+            float(summary.loc[(summary.figure == "fig3") & (summary.metric == m), "value"].iloc[0])
+        )
+    ]
     if "fig3" not in reasons and missing_cycles:
-        echo(f"  fig3: no data for {', '.join(m[-4:] for m in missing_cycles)} (rows NaN; means over the other cycles)")
+        echo(
+            f"  fig3: no data for {', '.join(m[-4:] for m in missing_cycles)} (rows NaN; means over the other cycles)"
+        )
     echo("")
     echo("Summary (decimal units):")
     shown = summary.loc[:, ["figure", "metric", "value"]].copy()
@@ -218,14 +238,22 @@ def _parser() -> argparse.ArgumentParser:
             "CAPCYCLE_DATA, the cache, the network, then the snapshot shipped with capcycle."
         ),
     )
-    rep.add_argument("--data", metavar="DIR", help="data folder in the capcycle.data layout (e.g. ../shared/data)")
-    rep.add_argument("--out", metavar="DIR", default="capcycle-output", help="output folder (default ./capcycle-output)")
+    rep.add_argument(
+        "--data", metavar="DIR", help="data folder in the capcycle.data layout (e.g. ../shared/data)"
+    )
+    rep.add_argument(
+        "--out", metavar="DIR", default="capcycle-output", help="output folder (default ./capcycle-output)"
+    )
     rep.add_argument(
         "--multiples",
         metavar="CSV",
         help="your CSV of forward P/Es (date, small, large; or date, ratio) for figure 4 instead of the price-to-book proxy",
     )
-    rep.add_argument("--refresh", action="store_true", help="first download the newest FRED and Ken French files (capcycle data fetch)")
+    rep.add_argument(
+        "--refresh",
+        action="store_true",
+        help="first download the newest FRED and Ken French files (capcycle data fetch)",
+    )
     rep.add_argument("--offline", action="store_true", help="never use the network (as CAPCYCLE_OFFLINE=1)")
     data = sub.add_parser("data", help="the data files: fetch the newest, or show where each comes from")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION")

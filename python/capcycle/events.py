@@ -105,8 +105,7 @@ def _prepare_series(series: Any) -> tuple[np.ndarray, np.ndarray, list[Any], boo
         )
     else:
         raise TypeError(
-            "series: must be a pandas Series or DataFrame with a DatetimeIndex, "
-            f"got {type(series).__name__}"
+            f"series: must be a pandas Series or DataFrame with a DatetimeIndex, got {type(series).__name__}"
         )
     index = frame.index
     if not isinstance(index, pd.DatetimeIndex):
@@ -132,10 +131,16 @@ def _prepare_series(series: Any) -> tuple[np.ndarray, np.ndarray, list[Any], boo
             "(resample to daily first)"
         )
     for name, dtype in frame.dtypes.items():
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
+        if (
+            pd.api.types.is_bool_dtype(dtype)
+            or not pd.api.types.is_numeric_dtype(dtype)
+            or pd.api.types.is_complex_dtype(dtype)
+        ):
             label = "series" if not is_frame else f"series[{name!r}]"
             raise TypeError(f"{label}: must be numeric, got dtype {dtype}")
-    values = np.array(frame.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64, order="F", copy=True)
+    values = np.array(
+        frame.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64, order="F", copy=True
+    )
     return values, days, list(frame.columns), is_frame
 
 
@@ -143,7 +148,11 @@ def _parse_events(events: Any, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """Event dates (capcycle._dates rules) as a naive DatetimeIndex, in the caller's order."""
     parsed = to_timestamps(events, "events")
     if parsed.tz is not None:
-        parsed = parsed.tz_convert(index.tz).tz_localize(None) if index.tz is not None else parsed.tz_localize(None)
+        parsed = (
+            parsed.tz_convert(index.tz).tz_localize(None)
+            if index.tz is not None
+            else parsed.tz_localize(None)
+        )
     return parsed
 
 
@@ -163,13 +172,23 @@ def _outside(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray
         )
     if out.all():
         raise ValueError(f"events: every event ({listed}) is outside the data ({span}); nothing to study")
-    warnings.warn(f"event_study: dropped {out.sum()} event(s) outside the data ({span}): {listed}",
-                  UserWarning, stacklevel=3)
+    warnings.warn(
+        f"event_study: dropped {out.sum()} event(s) outside the data ({span}): {listed}",
+        UserWarning,
+        stacklevel=3,
+    )
     return inside
 
 
-def _align(events: pd.DatetimeIndex, index: pd.DatetimeIndex, days: np.ndarray, values: np.ndarray,
-           names: list[Any], is_frame: bool, align: str) -> np.ndarray:
+def _align(
+    events: pd.DatetimeIndex,
+    index: pd.DatetimeIndex,
+    days: np.ndarray,
+    values: np.ndarray,
+    names: list[Any],
+    is_frame: bool,
+    align: str,
+) -> np.ndarray:
     """Row of each (event, series): the first valid (non-NaN) row of that series on or
     after the event day (``"next"``) or the last on or before it; -1 where there is none."""
     ev_days = _day_numbers(events)
@@ -217,8 +236,9 @@ def _nan_block(n_offsets: int, n_columns: int) -> np.ndarray:
         raise MemoryError(f"after: {n_offsets} offsets x {n_columns} columns do not fit in memory") from None
 
 
-def _summary_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, before: int, after: int,
-                   unit: str, kind: str) -> np.ndarray:
+def _summary_array(
+    days: np.ndarray, values: np.ndarray, rows: np.ndarray, before: int, after: int, unit: str, kind: str
+) -> np.ndarray:
     """``_core.event_summary`` with one event row per (event, series): the statistics
     skip NaN, so a (series, event) without a row (-1, its path all NaN) is left out."""
     groups = _alignment_groups(rows)
@@ -230,15 +250,17 @@ def _summary_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, befor
         target = (cols[:, None] * n_stats + np.arange(n_stats)[None, :]).ravel()
         have = pattern >= 0
         if have.any():
-            out[:, target] = _core.event_summary(days, _columns_of(values, cols), pattern[have], before, after,
-                                                 unit, kind)
+            out[:, target] = _core.event_summary(
+                days, _columns_of(values, cols), pattern[have], before, after, unit, kind
+            )
         else:  # no event in these series: every statistic NaN, count 0
             out[:, (cols * n_stats + _STATS.index("count"))] = 0.0
     return out
 
 
-def _paths_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, before: int, after: int,
-                 unit: str, kind: str) -> np.ndarray:
+def _paths_array(
+    days: np.ndarray, values: np.ndarray, rows: np.ndarray, before: int, after: int, unit: str, kind: str
+) -> np.ndarray:
     """``_core.event_paths`` (offsets, series * events) with one event row per (event,
     series); NaN paths where a series has no row (-1)."""
     groups = _alignment_groups(rows)
@@ -250,8 +272,9 @@ def _paths_array(days: np.ndarray, values: np.ndarray, rows: np.ndarray, before:
         have = np.flatnonzero(pattern >= 0)
         if len(have):
             target = (cols[:, None] * m + have[None, :]).ravel()
-            out[:, target] = _core.event_paths(days, _columns_of(values, cols), pattern[have], before, after,
-                                               unit, kind)
+            out[:, target] = _core.event_paths(
+                days, _columns_of(values, cols), pattern[have], before, after, unit, kind
+            )
     return out
 
 
@@ -334,8 +357,15 @@ class Placebo:
         The random dates of each draw (``n`` x events).
     """
 
-    def __init__(self, means: pd.DataFrame, real: pd.Series | pd.DataFrame, percentile: pd.Series | pd.DataFrame,
-                 draws: pd.DataFrame, unit: str, dates: str) -> None:
+    def __init__(
+        self,
+        means: pd.DataFrame,
+        real: pd.Series | pd.DataFrame,
+        percentile: pd.Series | pd.DataFrame,
+        draws: pd.DataFrame,
+        unit: str,
+        dates: str,
+    ) -> None:
         self.means = means
         self.real = real
         self.percentile = percentile
@@ -361,7 +391,11 @@ class Placebo:
         >>> pl.at(20)  # a straight line gains less from later dates: 84 % of random draws do no better
         0.84
         """
-        if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset not in self.percentile.index:
+        if (
+            isinstance(offset, bool)
+            or not isinstance(offset, numbers.Integral)
+            or offset not in self.percentile.index
+        ):
             raise ValueError(
                 f"offset: must be one of the study's offsets "
                 f"({self.percentile.index[0]}..{self.percentile.index[-1]}), got {offset!r}"
@@ -388,7 +422,9 @@ class Placebo:
         tail = f"of {self.n:,} placebo means of {m} random date{'s' if m > 1 else ''}"
 
         def one(p: float, label: str) -> str:
-            where = "undefined (no value)" if np.isnan(p) else f"at the {_ordinal(round(100.0 * p))} percentile"
+            where = (
+                "undefined (no value)" if np.isnan(p) else f"at the {_ordinal(round(100.0 * p))} percentile"
+            )
             return f"{label}the mean at {offset:+d} {unit} after the {m} event{'s' if m > 1 else ''} is {where} {tail}"
 
         if isinstance(pct, pd.Series):
@@ -435,10 +471,26 @@ class EventStudy:
         The study's parameters.
     """
 
-    def __init__(self, *, summary: pd.DataFrame, events: pd.DatetimeIndex, aligned: pd.DataFrame,
-                 requested: pd.DatetimeIndex, dropped: pd.DatetimeIndex, rows: np.ndarray, days: np.ndarray,
-                 values: np.ndarray, names: list[Any], is_frame: bool, before: int, after: int, unit: Unit,
-                 kind: Kind, align: Align, index: pd.DatetimeIndex) -> None:
+    def __init__(
+        self,
+        *,
+        summary: pd.DataFrame,
+        events: pd.DatetimeIndex,
+        aligned: pd.DataFrame,
+        requested: pd.DatetimeIndex,
+        dropped: pd.DatetimeIndex,
+        rows: np.ndarray,
+        days: np.ndarray,
+        values: np.ndarray,
+        names: list[Any],
+        is_frame: bool,
+        before: int,
+        after: int,
+        unit: Unit,
+        kind: Kind,
+        align: Align,
+        index: pd.DatetimeIndex,
+    ) -> None:
         self.summary = summary
         self.events = events
         self.aligned = aligned
@@ -468,13 +520,18 @@ class EventStudy:
         series it is by far the largest part of a study (offsets x series x events).
         """
         if self._paths is None:
-            raw = _paths_array(self._days, self._values, self._rows, self.before, self.after, self.unit, self.kind)
+            raw = _paths_array(
+                self._days, self._values, self._rows, self.before, self.after, self.unit, self.kind
+            )
             if self._is_frame:
-                columns: pd.Index = pd.MultiIndex.from_product([self._names, self.events],
-                                                               names=["series", "event"])
+                columns: pd.Index = pd.MultiIndex.from_product(
+                    [self._names, self.events], names=["series", "event"]
+                )
             else:
                 columns = self.events
-            self._paths = pd.DataFrame(raw, index=self.offsets, columns=columns, copy=False)  # fresh from Rust
+            self._paths = pd.DataFrame(
+                raw, index=self.offsets, columns=columns, copy=False
+            )  # fresh from Rust
         return self._paths
 
     def _blocks(self) -> list[np.ndarray]:
@@ -522,8 +579,11 @@ class EventStudy:
         mean                   2.0   1.0
         """
         given: Any = pairs
-        if (isinstance(given, tuple) and len(given) == 2
-                and all(isinstance(v, numbers.Integral) for v in given)):
+        if (
+            isinstance(given, tuple)
+            and len(given) == 2
+            and all(isinstance(v, numbers.Integral) for v in given)
+        ):
             given = [given]
         try:
             pairs = [tuple(p) for p in given]
@@ -537,7 +597,9 @@ class EventStudy:
                 raise TypeError(f"pairs: each pair must be two integer offsets, got {p!r}")
             for v in p:
                 if not -self.before <= v <= self.after:
-                    raise ValueError(f"pairs: offset {v} is outside the study's window ({-self.before}..{self.after})")
+                    raise ValueError(
+                        f"pairs: offset {v} is outside the study's window ({-self.before}..{self.after})"
+                    )
             pos.append((int(p[0]) + self.before, int(p[1]) + self.before))
         labels = [f"{a}..{b}" for a, b in pairs]
         cols = []
@@ -606,8 +668,11 @@ class EventStudy:
                 dev = np.where(valid, means - _nanmean(means, axis=0), 0.0)
                 se = np.where(k > 1, np.sqrt((dev**2).sum(axis=0) / np.maximum(k - 1, 1)), np.nan)
             data += [mean, _nanquantile(means, lo_q), _nanquantile(means, hi_q), se]
-        return pd.DataFrame(np.column_stack(data), index=self.offsets,
-                            columns=self._columns(["mean", "lower", "upper", "se"], "stat"))
+        return pd.DataFrame(
+            np.column_stack(data),
+            index=self.offsets,
+            columns=self._columns(["mean", "lower", "upper", "se"], "stat"),
+        )
 
     def placebo(self, n: int = 1000, seed: Any = None, *, dates: Literal["full", "all"] = "full") -> Placebo:
         """The same windows around random dates: how unusual is the real mean path?
@@ -654,7 +719,9 @@ class EventStudy:
         rng = _rng(seed)
         all_rows = np.arange(len(self._days), dtype=np.int64)
         if dates == "full":
-            ends = _core.event_source_rows(self._days, all_rows, np.array([-self.before, self.after], dtype=np.int64), self.unit)
+            ends = _core.event_source_rows(
+                self._days, all_rows, np.array([-self.before, self.after], dtype=np.int64), self.unit
+            )
             candidates = all_rows[(ends >= 0).all(axis=0)]
             if len(candidates) == 0:
                 raise ValueError(
@@ -671,8 +738,9 @@ class EventStudy:
         means_cols, real_cols, pct_cols = [], [], []
         for s, block in enumerate(self._blocks()):
             # Paths of the drawn rows only (one series at a time bounds memory).
-            pp = _core.event_paths(self._days, self._values[:, s : s + 1], unique, self.before, self.after,
-                                   self.unit, self.kind)
+            pp = _core.event_paths(
+                self._days, self._values[:, s : s + 1], unique, self.before, self.after, self.unit, self.kind
+            )
             means = _resampled_means(pp, inverse)  # (n, offsets)
             real = _resampled_means(block, np.arange(m)[None, :])[0]  # same arithmetic as the draws
             valid = ~np.isnan(means)
@@ -684,13 +752,20 @@ class EventStudy:
             real_cols.append(real)
             pct_cols.append(pct)
         draw_index = pd.RangeIndex(n, name="draw")
-        means_df = pd.DataFrame(np.hstack(means_cols), index=draw_index, columns=self._columns(offsets, "offset"))
-        draws_df = pd.DataFrame(self._dates.to_numpy()[draws], index=draw_index,
-                                columns=pd.RangeIndex(m, name="event"))
+        means_df = pd.DataFrame(
+            np.hstack(means_cols), index=draw_index, columns=self._columns(offsets, "offset")
+        )
+        draws_df = pd.DataFrame(
+            self._dates.to_numpy()[draws], index=draw_index, columns=pd.RangeIndex(m, name="event")
+        )
         if self._is_frame:
             names = pd.Index(self._names, name="series")
-            real_out: pd.Series | pd.DataFrame = pd.DataFrame(np.column_stack(real_cols), index=offsets, columns=names)
-            pct_out: pd.Series | pd.DataFrame = pd.DataFrame(np.column_stack(pct_cols), index=offsets, columns=names)
+            real_out: pd.Series | pd.DataFrame = pd.DataFrame(
+                np.column_stack(real_cols), index=offsets, columns=names
+            )
+            pct_out: pd.Series | pd.DataFrame = pd.DataFrame(
+                np.column_stack(pct_cols), index=offsets, columns=names
+            )
         else:
             real_out = pd.Series(real_cols[0], index=offsets, name="mean")
             pct_out = pd.Series(pct_cols[0], index=offsets, name="percentile")
@@ -726,13 +801,17 @@ class EventStudy:
             color = colors[s % len(colors)] if self._is_frame else None
             for e in range(m):
                 label = None if self._is_frame else f"{self.events[e]:%Y-%m-%d}"
-                ax.plot(x, block[:, e], lw=0.9, alpha=0.35 if self._is_frame else 0.7, color=color, label=label)
+                ax.plot(
+                    x, block[:, e], lw=0.9, alpha=0.35 if self._is_frame else 0.7, color=color, label=label
+                )
             name = f"{self._names[s]} mean" if self._is_frame else "mean"
             ax.plot(x, _nanmean(block, axis=1), lw=2.4, color=color or "black", label=name)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xlabel(f"offset ({self.unit.replace('_', ' ')})")
-        ax.set_ylabel("change since the event" if self.kind == "level" else "compounded return since the event")
+        ax.set_ylabel(
+            "change since the event" if self.kind == "level" else "compounded return since the event"
+        )
         ax.legend(fontsize="small", ncol=2)
         return ax
 
@@ -740,20 +819,26 @@ class EventStudy:
 
     def __repr__(self) -> str:
         names = ", ".join(repr(n) for n in self._names[:5]) + (", ..." if len(self._names) > 5 else "")
-        return (f"EventStudy({len(self.events)} events, offsets {-self.before}..{self.after} {self.unit}, "
-                f"kind={self.kind!r}, align={self.align!r}, series=[{names}])")
+        return (
+            f"EventStudy({len(self.events)} events, offsets {-self.before}..{self.after} {self.unit}, "
+            f"kind={self.kind!r}, align={self.align!r}, series=[{names}])"
+        )
 
     def _display_offsets(self) -> list[int]:
         idx = self.offsets
         picks = {idx[0], 0, idx[-1]}
         for frac in (0.25, 0.5, 0.75):
-            picks.add(int(round(self.after * frac)))
-            picks.add(-int(round(self.before * frac)))
+            picks.add(round(self.after * frac))
+            picks.add(-round(self.before * frac))
         return sorted(p for p in picks if idx[0] <= p <= idx[-1])
 
     def _repr_html_(self) -> str:
-        events = pd.DataFrame({"requested": self.requested.strftime("%Y-%m-%d"),
-                               "aligned": pd.DatetimeIndex(self.events).strftime("%Y-%m-%d")})
+        events = pd.DataFrame(
+            {
+                "requested": self.requested.strftime("%Y-%m-%d"),
+                "aligned": pd.DatetimeIndex(self.events).strftime("%Y-%m-%d"),
+            }
+        )
         summary = self.summary.loc[self._display_offsets()]
         title = html.escape(repr(self))
         return (
@@ -862,8 +947,9 @@ def event_study(
     (['2023-06-30'], ['2024-01-08'])
     """
     if _lazy.kind_of(series) == "frame":
-        return _lazy.event_study(series, events, before=before, after=after, unit=unit, kind=kind, align=align,
-                                 outside=outside)
+        return _lazy.event_study(
+            series, events, before=before, after=after, unit=unit, kind=kind, align=align, outside=outside
+        )
     before = _count("before", before)
     after = _count("after", after)
     unit = _choice("unit", unit, _UNITS)  # type: ignore[assignment]
@@ -878,22 +964,54 @@ def event_study(
     dropped, requested = requested[~inside], requested[inside]
     rows = _align(requested, naive, days, values, names, is_frame, align)
     raw_summary = _summary_array(days, values, rows, before, after, unit, kind)
-    return _study(raw_summary, index, requested, dropped, rows, days, values, names, is_frame, before, after, unit,
-                  kind, align)
+    return _study(
+        raw_summary,
+        index,
+        requested,
+        dropped,
+        rows,
+        days,
+        values,
+        names,
+        is_frame,
+        before,
+        after,
+        unit,
+        kind,
+        align,
+    )
 
 
-def _study(raw_summary: np.ndarray, index: pd.DatetimeIndex, requested: pd.DatetimeIndex,
-           dropped: pd.DatetimeIndex, rows: np.ndarray, days: np.ndarray, values: np.ndarray, names: list[Any],
-           is_frame: bool, before: int, after: int, unit: Unit, kind: Kind, align: Align) -> EventStudy:
+def _study(
+    raw_summary: np.ndarray,
+    index: pd.DatetimeIndex,
+    requested: pd.DatetimeIndex,
+    dropped: pd.DatetimeIndex,
+    rows: np.ndarray,
+    days: np.ndarray,
+    values: np.ndarray,
+    names: list[Any],
+    is_frame: bool,
+    before: int,
+    after: int,
+    unit: Unit,
+    kind: Kind,
+    align: Align,
+) -> EventStudy:
     """The EventStudy of a summary (offsets, series * stats) and the events' rows (also
     built by ``capcycle._lazy.event_study`` for dask input)."""
     found = np.where(rows >= 0, rows, 0)
-    aligned = pd.DataFrame({s: index.take(found[:, s]).where(rows[:, s] >= 0) for s in range(len(names))},
-                           index=pd.DatetimeIndex(requested, name="requested"))
+    aligned = pd.DataFrame(
+        {s: index.take(found[:, s]).where(rows[:, s] >= 0) for s in range(len(names))},
+        index=pd.DatetimeIndex(requested, name="requested"),
+    )
     aligned.columns = pd.Index(names, name="series")
     same = (rows >= 0).all(axis=1) & (rows == rows[:, :1]).all(axis=1)
-    in_zone = requested if index.tz is None else requested.tz_localize(index.tz, ambiguous="NaT",
-                                                                       nonexistent="shift_forward")
+    in_zone = (
+        requested
+        if index.tz is None
+        else requested.tz_localize(index.tz, ambiguous="NaT", nonexistent="shift_forward")
+    )
     labels = pd.DatetimeIndex(index.take(found[:, 0]).where(same, in_zone), name="event")
     offsets = pd.RangeIndex(-before, after + 1, name="offset")
     if is_frame:
@@ -901,6 +1019,21 @@ def _study(raw_summary: np.ndarray, index: pd.DatetimeIndex, requested: pd.Datet
     else:
         stat_cols = pd.Index(list(_STATS), name="stat")
     summary = pd.DataFrame(raw_summary, index=offsets, columns=stat_cols, copy=False)  # fresh array: no copy
-    return EventStudy(summary=summary, events=labels, aligned=aligned, requested=requested, dropped=dropped,
-                      rows=rows, days=days, values=values, names=names, is_frame=is_frame, before=before,
-                      after=after, unit=unit, kind=kind, align=align, index=index)
+    return EventStudy(
+        summary=summary,
+        events=labels,
+        aligned=aligned,
+        requested=requested,
+        dropped=dropped,
+        rows=rows,
+        days=days,
+        values=values,
+        names=names,
+        is_frame=is_frame,
+        before=before,
+        after=after,
+        unit=unit,
+        kind=kind,
+        align=align,
+        index=index,
+    )

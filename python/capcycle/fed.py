@@ -27,7 +27,7 @@ noise (month-end dips, the 2008-2015 floor below the target), not by the decisio
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,9 +101,11 @@ def _rate_series(target_rate: Any) -> pd.Series:
             "target_rate: the index must be a DatetimeIndex "
             f"(got {type(target_rate.index).__name__}); parse the dates first"
         )
-    if pd.api.types.is_bool_dtype(target_rate.dtype) or not (
-        pd.api.types.is_numeric_dtype(target_rate.dtype)
-    ) or pd.api.types.is_complex_dtype(target_rate.dtype):
+    if (
+        pd.api.types.is_bool_dtype(target_rate.dtype)
+        or not (pd.api.types.is_numeric_dtype(target_rate.dtype))
+        or pd.api.types.is_complex_dtype(target_rate.dtype)
+    ):
         raise TypeError(f"target_rate: must be numeric, got dtype {target_rate.dtype}")
     if target_rate.index.hasnans:
         raise ValueError("target_rate: the index has missing dates (NaT)")
@@ -211,12 +213,12 @@ def target_rate(data_dir: str | os.PathLike[str] | None = None, *, offline: bool
     moved.index = _fred_decision_dates(pd.DatetimeIndex(new.index))
     # The day before the first moved date now holds the moved value (same as FRED's
     # then: no decision falls on 2016-12-31); the last published day keeps its value.
-    parts = [old[old.index < new.index[0]], moved[~moved.index.duplicated(keep="last")],
-             new.iloc[-1:]]
+    parts = [old[old.index < new.index[0]], moved[~moved.index.duplicated(keep="last")], new.iloc[-1:]]
     joined = pd.concat(parts)
     joined = joined[~joined.index.duplicated(keep="last")].sort_index()
-    out = pd.Series(joined.to_numpy(dtype="float64"), index=pd.DatetimeIndex(joined.index, name="date"),
-                    name="target")
+    out = pd.Series(
+        joined.to_numpy(dtype="float64"), index=pd.DatetimeIndex(joined.index, name="date"), name="target"
+    )
     out.attrs["source"] = (
         "FRED DFEDTAR (to 2008-12-15) then DFEDTARU (upper bound of the target range, from 2008-12-16); "
         "DFEDTARU's changes since 2017 moved back one day, from the day they took effect to the FOMC decision"
@@ -246,7 +248,9 @@ def _cut_groups(rate: pd.Series, gap: pd.Timedelta) -> list[list[int]]:
     return groups
 
 
-def first_cuts(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", lag: Lag = None) -> pd.DatetimeIndex:
+def first_cuts(
+    target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", lag: Lag = None
+) -> pd.DatetimeIndex:
     """The first cut of each easing cycle in a policy-rate series.
 
     A first cut is a fall in the rate with no fall in the ``min_gap`` before it
@@ -303,7 +307,9 @@ def first_cuts(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", 
     rate = _rate_series(target_rate)
     gap = _duration("min_gap", min_gap, allow_zero=False)
     rows = [group[0] for group in _cut_groups(rate, gap)]
-    return pd.DatetimeIndex(_redate(pd.DatetimeIndex(rate.index[rows]), lag, target_rate.name), name="first_cut")
+    return pd.DatetimeIndex(
+        _redate(pd.DatetimeIndex(rate.index[rows]), lag, target_rate.name), name="first_cut"
+    )
 
 
 def cycles(target_rate: pd.Series, *, min_gap: str | pd.Timedelta = "365D", lag: Lag = None) -> pd.DataFrame:

@@ -106,8 +106,9 @@ def _to_polars(out: pd.Series, meta: _PolarsDates) -> pl.DataFrame | pl.Series:
     return pl.DataFrame([dates.cast(meta.dtype), values])
 
 
-def _keeping_library(compute: Callable[[Any, Any, str], pd.Series], small: Any, large: Any,
-                     kind: str) -> pd.Series | pl.DataFrame | pl.Series:
+def _keeping_library(
+    compute: Callable[[Any, Any, str], pd.Series], small: Any, large: Any, kind: str
+) -> pd.Series | pl.DataFrame | pl.Series:
     """Run ``compute`` on pandas stand-ins of polars inputs and give polars back."""
     s, lg, meta = _from_polars(small, large)
     out = compute(s, lg, kind)
@@ -231,15 +232,20 @@ def _common_levels(small: pd.Series, large: pd.Series) -> tuple[pd.Series, pd.Se
 
 
 @overload
-def relative_performance(small: pd.Series | pd.DataFrame, large: pd.Series | pd.DataFrame, *,
-                         kind: Kind = "level") -> pd.Series: ...
+def relative_performance(
+    small: pd.Series | pd.DataFrame, large: pd.Series | pd.DataFrame, *, kind: Kind = "level"
+) -> pd.Series: ...
 @overload
-def relative_performance(small: pl.DataFrame, large: pl.DataFrame, *, kind: Kind = "level") -> pl.DataFrame: ...
+def relative_performance(
+    small: pl.DataFrame, large: pl.DataFrame, *, kind: Kind = "level"
+) -> pl.DataFrame: ...
 @overload
 def relative_performance(small: pl.Series, large: pl.Series, *, kind: Kind = "level") -> pl.Series: ...
 @overload
 def relative_performance(small: Any, large: Any, *, kind: Kind = "level") -> pd.Series: ...
-def relative_performance(small: Any, large: Any, *, kind: Kind = "level") -> pd.Series | pl.DataFrame | pl.Series:
+def relative_performance(
+    small: Any, large: Any, *, kind: Kind = "level"
+) -> pd.Series | pl.DataFrame | pl.Series:
     """The ratio of two total-return indexes, rebased to 1 at the first common date.
 
     Parameters
@@ -298,8 +304,9 @@ def _relative_performance(small: Any, large: Any, kind: str) -> pd.Series:
 
 
 @overload
-def excess_returns(small: pd.Series | pd.DataFrame, large: pd.Series | pd.DataFrame, *,
-                   kind: Kind = "level") -> pd.Series: ...
+def excess_returns(
+    small: pd.Series | pd.DataFrame, large: pd.Series | pd.DataFrame, *, kind: Kind = "level"
+) -> pd.Series: ...
 @overload
 def excess_returns(small: pl.DataFrame, large: pl.DataFrame, *, kind: Kind = "level") -> pl.DataFrame: ...
 @overload

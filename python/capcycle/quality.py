@@ -92,9 +92,7 @@ def rank(x: Any, *, pct: bool = True) -> Any:
 
 def _trend_window(window: Any, min_periods: Any) -> tuple[int, int]:
     if isinstance(window, str):
-        raise ValueError(
-            f"window: trend takes an int number of rows (the slope is per row), got {window!r}"
-        )
+        raise ValueError(f"window: trend takes an int number of rows (the slope is per row), got {window!r}")
     rows = check_int(window, "window", minimum=2)
     periods = rows if min_periods is None else check_int(min_periods, "min_periods", minimum=0)
     if periods > rows:
@@ -202,7 +200,9 @@ def _panels(metrics: Any) -> tuple[list[str], list[np.ndarray], pd.Index | None,
     names = [str(k) for k in metrics]
     frames = [isinstance(v, pd.DataFrame) for v in metrics.values()]
     if any(frames) and not all(frames):
-        raise TypeError("metrics: mixes DataFrames and arrays; give all panels as DataFrames or all as arrays")
+        raise TypeError(
+            "metrics: mixes DataFrames and arrays; give all panels as DataFrames or all as arrays"
+        )
     if all(frames):
         for name, frame in zip(names, metrics.values(), strict=True):
             label = f"metrics[{name!r}]"
@@ -324,7 +324,7 @@ def screen(
     >>> result.members.iloc[-1].tolist(), int(result.eligible.iloc[-1])
     ([True, False, False], 3)
     """
-    names, panels, dates, firms, wrap = _panels(metrics)
+    _names, panels, dates, firms, wrap = _panels(metrics)
     rows, periods = _trend_window(window, min_periods)
     top = _fraction(top, "top", low=0.0, high=1.0, open_low=True)
     weight = _fraction(static_weight, "static_weight", low=0.0, high=1.0, open_low=False)
@@ -445,7 +445,9 @@ def read_fundamentals(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     dates = pd.to_datetime(raw[date_col].str.strip(), format="ISO8601", errors="coerce")
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise _fail(where, f"line {row + 2}: date {raw[date_col].iloc[row]!r} is not an ISO date such as 2024-03-31")
+        raise _fail(
+            where, f"line {row + 2}: date {raw[date_col].iloc[row]!r} is not an ISO date such as 2024-03-31"
+        )
     tickers = raw[ticker_col].str.strip()
     if (tickers == "").any():
         row = int(np.flatnonzero((tickers == "").to_numpy())[0])
@@ -456,14 +458,22 @@ def read_fundamentals(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
         if (metric == "").any():
             row = int(np.flatnonzero((metric == "").to_numpy())[0])
             raise _fail(where, f"line {row + 2}: empty metric")
-        table = pd.DataFrame({"date": dates, "ticker": tickers, "metric": metric,
-                              "value": _numbers(raw[value_col], value_col, where)})
+        table = pd.DataFrame(
+            {
+                "date": dates,
+                "ticker": tickers,
+                "metric": metric,
+                "value": _numbers(raw[value_col], value_col, where),
+            }
+        )
         keys = ["ticker", "metric"]
         names = list(dict.fromkeys(metric))
     else:
         names = [c for c in raw.columns if c not in (date_col, ticker_col)]
         if not names:
-            raise _fail(where, "has no metric column; expected date,ticker,roe,roa or date,ticker,metric,value")
+            raise _fail(
+                where, "has no metric column; expected date,ticker,roe,roa or date,ticker,metric,value"
+            )
         table = pd.DataFrame({"date": dates, "ticker": tickers})
         for name in names:
             table[name] = _numbers(raw[name], name, where)

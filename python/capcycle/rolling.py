@@ -167,8 +167,7 @@ def _by_column(frame: Any, on: Any, name: str) -> tuple[pd.DataFrame, Callable[[
     polars = _is_polars(frame)
     if not _is_frame(frame):
         raise TypeError(
-            f"on: names a date column of a pandas or polars DataFrame, but {name} is a "
-            f"{type(frame).__name__}"
+            f"on: names a date column of a pandas or polars DataFrame, but {name} is a {type(frame).__name__}"
         )
     if on not in frame.columns:
         raise ValueError(f"on: {name} has no column {on!r}")
@@ -192,8 +191,14 @@ def _by_column(frame: Any, on: Any, name: str) -> tuple[pd.DataFrame, Callable[[
         if polars:
             import polars as pl
 
-            on_column = dates if same_rows else pl.Series(on, pd.DatetimeIndex(out.index).as_unit("ns").to_numpy()).cast(dates.dtype)
-            return pl.DataFrame([on_column if c == on else pl.Series(c, out[c].to_numpy()) for c in frame.columns])
+            on_column = (
+                dates
+                if same_rows
+                else pl.Series(on, pd.DatetimeIndex(out.index).as_unit("ns").to_numpy()).cast(dates.dtype)
+            )
+            return pl.DataFrame(
+                [on_column if c == on else pl.Series(c, out[c].to_numpy()) for c in frame.columns]
+            )
         result = out.reset_index(drop=True)
         result.insert(frame.columns.get_loc(on), on, (dates.array if same_rows else out.index.array))
         return result.set_axis(frame.index if same_rows else result.index, axis=0)
@@ -246,7 +251,7 @@ def _paired_labels(first: Any, second: Any, names: tuple[str, str]) -> pd.Index 
     labels = (pd.Index(first.columns), pd.Index(second.columns))
     if labels[0].equals(labels[1]):
         return None
-    for columns, name in zip(labels, names):
+    for columns, name in zip(labels, names, strict=False):
         if not columns.is_unique:
             raise ValueError(f"{name}: column labels must be unique to pair two DataFrames by label")
     union: pd.Index = labels[0].union(labels[1])
@@ -264,7 +269,9 @@ def _with_columns(frame: Any, columns: pd.Index) -> Any:
     )
 
 
-def _align(first: Any, second: Any, join: Join, names: tuple[str, str]) -> tuple[Any, Any, Callable[[Any], Any]]:
+def _align(
+    first: Any, second: Any, join: Join, names: tuple[str, str]
+) -> tuple[Any, Any, Callable[[Any], Any]]:
     """Pair two inputs as pandas does; returns them and how to finish the result."""
     if _is_frame(first) and _is_frame(second) and _is_polars(first) == _is_polars(second):
         columns = _paired_labels(first, second, names)
@@ -311,15 +318,14 @@ def _rolling_pair(
         return restore(_rolling_pair(stat, first_values, other, names, window, min_periods, ddof, join))
     ddof = _ddof(stat, ddof)
     if _lazy.wants(first, dim, times):
-        return _lazy.rolling_pair(stat, first, second, names, window, min_periods, ddof, join=join, dim=dim,
-                                  times=times)
+        return _lazy.rolling_pair(
+            stat, first, second, names, window, min_periods, ddof, join=join, dim=dim, times=times
+        )
     first, second, finish = _align(first, second, join, names)
     a = as_float_array(first, names[0])
     b = as_float_array(second, names[1])
     if a.values.shape[0] != b.values.shape[0]:
-        raise ValueError(
-            f"{names[1]}: has {b.values.shape[0]} rows but {names[0]} has {a.values.shape[0]}"
-        )
+        raise ValueError(f"{names[1]}: has {b.values.shape[0]} rows but {names[0]} has {a.values.shape[0]}")
     if a.values.ndim == 1 and b.values.ndim == 2:
         raise ValueError(
             f"{names[1]}: a 2-D {names[1]} needs a 2-D {names[0]}; "
@@ -341,33 +347,77 @@ class Statistic(Protocol):
 
     @overload
     def __call__(
-        self, x: pd.Series[Any], window: Window, *, min_periods: int | None = None,
-        ddof: int = 1, q: float | None = None, axis: int = 0, on: None = None,
+        self,
+        x: pd.Series[Any],
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        q: float | None = None,
+        axis: int = 0,
+        on: None = None,
     ) -> pd.Series[float]: ...
     @overload
     def __call__(
-        self, x: pd.DataFrame, window: Window, *, min_periods: int | None = None,
-        ddof: int = 1, q: float | None = None, axis: int = 0, on: str | None = None,
+        self,
+        x: pd.DataFrame,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        q: float | None = None,
+        axis: int = 0,
+        on: str | None = None,
     ) -> pd.DataFrame: ...
     @overload
     def __call__(
-        self, x: pl.Series, window: Window, *, min_periods: int | None = None,
-        ddof: int = 1, q: float | None = None, axis: int = 0, on: None = None,
+        self,
+        x: pl.Series,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        q: float | None = None,
+        axis: int = 0,
+        on: None = None,
     ) -> pl.Series: ...
     @overload
     def __call__(
-        self, x: pl.DataFrame, window: Window, *, min_periods: int | None = None,
-        ddof: int = 1, q: float | None = None, axis: int = 0, on: str | None = None,
+        self,
+        x: pl.DataFrame,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        q: float | None = None,
+        axis: int = 0,
+        on: str | None = None,
     ) -> pl.DataFrame: ...
     @overload
     def __call__(
-        self, x: npt.ArrayLike, window: Window, *, min_periods: int | None = None,
-        ddof: int = 1, q: float | None = None, axis: int = 0, on: None = None,
+        self,
+        x: npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        q: float | None = None,
+        axis: int = 0,
+        on: None = None,
     ) -> npt.NDArray[np.float64]: ...
     @overload
     def __call__(  # dask arrays and DataFrames, xarray DataArrays: the same lazy type
-        self, x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
-        q: float | None = None, axis: int = 0, on: None = None, dim: str | None = None, times: Any = None,
+        self,
+        x: Any,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        q: float | None = None,
+        axis: int = 0,
+        on: None = None,
+        dim: str | None = None,
+        times: Any = None,
     ) -> Any: ...
 
 
@@ -376,33 +426,77 @@ class PairStatistic(Protocol):
 
     @overload
     def __call__(
-        self, x: pd.Series[Any], y: pd.Series[Any] | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, ddof: int = 1, join: Join = "outer", on: None = None,
+        self,
+        x: pd.Series[Any],
+        y: pd.Series[Any] | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        join: Join = "outer",
+        on: None = None,
     ) -> pd.Series[float]: ...
     @overload
     def __call__(
-        self, x: pd.DataFrame, y: pd.Series[Any] | pd.DataFrame | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, ddof: int = 1, join: Join = "outer", on: str | None = None,
+        self,
+        x: pd.DataFrame,
+        y: pd.Series[Any] | pd.DataFrame | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        join: Join = "outer",
+        on: str | None = None,
     ) -> pd.DataFrame: ...
     @overload
     def __call__(
-        self, x: pl.Series, y: pl.Series | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, ddof: int = 1, join: Join = "outer", on: None = None,
+        self,
+        x: pl.Series,
+        y: pl.Series | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        join: Join = "outer",
+        on: None = None,
     ) -> pl.Series: ...
     @overload
     def __call__(
-        self, x: pl.DataFrame, y: pl.Series | pl.DataFrame | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, ddof: int = 1, join: Join = "outer", on: str | None = None,
+        self,
+        x: pl.DataFrame,
+        y: pl.Series | pl.DataFrame | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        join: Join = "outer",
+        on: str | None = None,
     ) -> pl.DataFrame: ...
     @overload
     def __call__(
-        self, x: npt.ArrayLike, y: npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, ddof: int = 1, join: Join = "outer", on: None = None,
+        self,
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        join: Join = "outer",
+        on: None = None,
     ) -> npt.NDArray[np.float64]: ...
     @overload
     def __call__(  # lazy inputs (see Statistic)
-        self, x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
-        join: Join = "outer", on: None = None, dim: str | None = None, times: Any = None,
+        self,
+        x: Any,
+        y: Any,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        ddof: int = 1,
+        join: Join = "outer",
+        on: None = None,
+        dim: str | None = None,
+        times: Any = None,
     ) -> Any: ...
 
 
@@ -411,33 +505,71 @@ class Slope(Protocol):
 
     @overload
     def __call__(
-        self, y: pd.Series[Any], x: pd.Series[Any] | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, join: Join = "outer", on: None = None,
+        self,
+        y: pd.Series[Any],
+        x: pd.Series[Any] | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        join: Join = "outer",
+        on: None = None,
     ) -> pd.Series[float]: ...
     @overload
     def __call__(
-        self, y: pd.DataFrame, x: pd.Series[Any] | pd.DataFrame | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, join: Join = "outer", on: str | None = None,
+        self,
+        y: pd.DataFrame,
+        x: pd.Series[Any] | pd.DataFrame | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        join: Join = "outer",
+        on: str | None = None,
     ) -> pd.DataFrame: ...
     @overload
     def __call__(
-        self, y: pl.Series, x: pl.Series | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, join: Join = "outer", on: None = None,
+        self,
+        y: pl.Series,
+        x: pl.Series | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        join: Join = "outer",
+        on: None = None,
     ) -> pl.Series: ...
     @overload
     def __call__(
-        self, y: pl.DataFrame, x: pl.Series | pl.DataFrame | npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, join: Join = "outer", on: str | None = None,
+        self,
+        y: pl.DataFrame,
+        x: pl.Series | pl.DataFrame | npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        join: Join = "outer",
+        on: str | None = None,
     ) -> pl.DataFrame: ...
     @overload
     def __call__(
-        self, y: npt.ArrayLike, x: npt.ArrayLike, window: Window, *,
-        min_periods: int | None = None, join: Join = "outer", on: None = None,
+        self,
+        y: npt.ArrayLike,
+        x: npt.ArrayLike,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        join: Join = "outer",
+        on: None = None,
     ) -> npt.NDArray[np.float64]: ...
     @overload
     def __call__(  # lazy inputs (see Statistic)
-        self, y: Any, x: Any, window: Window, *, min_periods: int | None = None, join: Join = "outer",
-        on: None = None, dim: str | None = None, times: Any = None,
+        self,
+        y: Any,
+        x: Any,
+        window: Window,
+        *,
+        min_periods: int | None = None,
+        join: Join = "outer",
+        on: None = None,
+        dim: str | None = None,
+        times: Any = None,
     ) -> Any: ...
 
 
@@ -496,9 +628,7 @@ _PARAMETERS = """
 def _document(summary: str, example: str, *, raises: str = "") -> Callable[[Callable[..., Any]], Statistic]:
     def decorate(function: Callable[..., Any]) -> Statistic:
         function.__doc__ = (
-            f"{summary}\n"
-            + _PARAMETERS.format(raises=raises)
-            + f"\n    Examples\n    --------\n{example}"
+            f"{summary}\n" + _PARAMETERS.format(raises=raises) + f"\n    Examples\n    --------\n{example}"
         )
         return cast(Statistic, function)
 
@@ -511,22 +641,37 @@ def _document(summary: str, example: str, *, raises: str = "") -> Callable[[Call
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.sum([1.0, 2.0, 3.0], 2).tolist()\n    [nan, 3.0, 5.0]\n",
 )
-def sum(  # noqa: A001
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+def sum(
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("sum", x, window, min_periods, ddof, q, axis, on, dim, times)
 
 
 @_document(
-    "Rolling mean.\n\n"
-    "    ``+inf`` in a window makes its mean ``+inf``; ``+inf`` and ``-inf`` together, NaN.",
+    "Rolling mean.\n\n    ``+inf`` in a window makes its mean ``+inf``; ``+inf`` and ``-inf`` together, NaN.",
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.mean([1.0, 2.0, 3.0], 2).tolist()\n    [nan, 1.5, 2.5]\n",
 )
 def mean(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("mean", x, window, min_periods, ddof, q, axis, on, dim, times)
 
@@ -539,8 +684,16 @@ def mean(
     raises=" ``ddof`` < 0,",
 )
 def var(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("var", x, window, min_periods, ddof, q, axis, on, dim, times)
 
@@ -553,8 +706,16 @@ def var(
     raises=" ``ddof`` < 0,",
 )
 def std(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("std", x, window, min_periods, ddof, q, axis, on, dim, times)
 
@@ -565,9 +726,17 @@ def std(
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.min([3.0, 1.0, 2.0], 2).tolist()\n    [nan, 1.0, 1.0]\n",
 )
-def min(  # noqa: A001
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+def min(
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("min", x, window, min_periods, ddof, q, axis, on, dim, times)
 
@@ -578,9 +747,17 @@ def min(  # noqa: A001
     "    >>> from capcycle import rolling\n"
     "    >>> rolling.max([3.0, 1.0, 2.0], 2).tolist()\n    [nan, 3.0, 2.0]\n",
 )
-def max(  # noqa: A001
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+def max(
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("max", x, window, min_periods, ddof, q, axis, on, dim, times)
 
@@ -593,8 +770,16 @@ def max(  # noqa: A001
     "    >>> rolling.median([3.0, 1.0, 2.0, 8.0], 3).tolist()\n    [nan, nan, 2.0, 2.0]\n",
 )
 def median(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("median", x, window, min_periods, ddof, q, axis, on, dim, times)
 
@@ -610,8 +795,16 @@ def median(
     raises=" ``q`` missing or outside [0, 1],",
 )
 def quantile(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     if q is None:
         raise ValueError("q: quantile needs q, a number in [0, 1]")
@@ -632,8 +825,16 @@ def quantile(
     raises=" ``ddof`` < 0,",
 )
 def zscore(
-    x: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1, q: float | None = None,
-    axis: int = 0, on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    q: float | None = None,
+    axis: int = 0,
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling("zscore", x, window, min_periods, ddof, q, axis, on, dim, times)
 
@@ -728,15 +929,23 @@ def _document_pair(
     "Rolling covariance of ``x`` and ``y``.",
     "    >>> rolling.cov([1.0, 2.0, 3.0], [2.0, 4.0, 7.0], 3).tolist()\n    [nan, nan, 2.5]\n"
     "    >>> import pandas as pd\n"
-    "    >>> a = pd.DataFrame({\"a\": [1.0, 2.0, 4.0], \"b\": [1.0, 0.0, 1.0]})\n"
-    "    >>> rolling.cov(a, a[[\"b\"]], 3)  # by label: b with b, a has no partner\n"
+    '    >>> a = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [1.0, 0.0, 1.0]})\n'
+    '    >>> rolling.cov(a, a[["b"]], 3)  # by label: b with b, a has no partner\n'
     "        a         b\n    0 NaN       NaN\n    1 NaN       NaN\n    2 NaN  0.333333",
     pandas="cov",
     ddof="\n    ddof : int, default 1\n        The divisor is ``pairs - ddof``.",
 )
 def cov(
-    x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
-    join: Join = "outer", on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    y: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    join: Join = "outer",
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling_pair("cov", x, y, ("x", "y"), window, min_periods, ddof, join, on, dim, times)
 
@@ -748,8 +957,16 @@ def cov(
     ddof="\n    ddof : int, default 1\n        A correlation does not depend on it: only the default is accepted.",
 )
 def corr(
-    x: Any, y: Any, window: Window, *, min_periods: int | None = None, ddof: int = 1,
-    join: Join = "outer", on: str | None = None, dim: str | None = None, times: Any = None,
+    x: Any,
+    y: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    ddof: int = 1,
+    join: Join = "outer",
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling_pair("corr", x, y, ("x", "y"), window, min_periods, ddof, join, on, dim, times)
 
@@ -764,7 +981,14 @@ def corr(
     returns="; NaN where ``x`` is constant in the window.",
 )
 def beta(
-    y: Any, x: Any, window: Window, *, min_periods: int | None = None, join: Join = "outer",
-    on: str | None = None, dim: str | None = None, times: Any = None,
+    y: Any,
+    x: Any,
+    window: Window,
+    *,
+    min_periods: int | None = None,
+    join: Join = "outer",
+    on: str | None = None,
+    dim: str | None = None,
+    times: Any = None,
 ) -> Any:
     return _rolling_pair("beta", y, x, ("y", "x"), window, min_periods, 1, join, on, dim, times)

@@ -71,6 +71,7 @@ WindowArg = int | Literal["expanding"] | None
 CenterArg = Literal["median", "mean"]
 ScaleArg = Literal["std", "mad"]
 
+
 def _choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     allowed = " or ".join(repr(o) for o in options)
     if not isinstance(value, str):
@@ -91,15 +92,12 @@ def _span(window: Any, min_periods: Any, adapted: Adapted) -> tuple[str, int, in
     elif isinstance(window, str):
         if window != "expanding":
             raise ValueError(
-                f"window: must be None (full sample), an int >= 1 (rolling) or "
-                f"'expanding', got {window!r}"
+                f"window: must be None (full sample), an int >= 1 (rolling) or 'expanding', got {window!r}"
             )
         kind, rows = "expanding", 0
     else:
         if isinstance(window, (bool, np.bool_)) or not isinstance(window, numbers.Integral):
-            raise TypeError(
-                f"window: must be None, an int >= 1 or 'expanding', got {type(window).__name__}"
-            )
+            raise TypeError(f"window: must be None, an int >= 1 or 'expanding', got {type(window).__name__}")
         kind, rows = "rolling", check_int(window, "window", minimum=1)
     periods = None if min_periods is None else check_int(min_periods, "min_periods", minimum=0)
     if kind != "full" and adapted.index is not None:
@@ -121,33 +119,65 @@ def _ddof(ddof: Any, scale: str, adapted: Adapted) -> int:
 
 @overload
 def zscore(
-    x: pd.Series[Any], *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
-    ddof: int = ..., scale: ScaleArg = ...,
+    x: pd.Series[Any],
+    *,
+    center: CenterArg = ...,
+    window: WindowArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
+    scale: ScaleArg = ...,
 ) -> pd.Series[float]: ...
 @overload
 def zscore(
-    x: pd.DataFrame, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
-    ddof: int = ..., scale: ScaleArg = ...,
+    x: pd.DataFrame,
+    *,
+    center: CenterArg = ...,
+    window: WindowArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
+    scale: ScaleArg = ...,
 ) -> pd.DataFrame: ...
 @overload
 def zscore(
-    x: pl.Series, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
-    ddof: int = ..., scale: ScaleArg = ...,
+    x: pl.Series,
+    *,
+    center: CenterArg = ...,
+    window: WindowArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
+    scale: ScaleArg = ...,
 ) -> pl.Series: ...
 @overload
 def zscore(
-    x: pl.DataFrame, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
-    ddof: int = ..., scale: ScaleArg = ...,
+    x: pl.DataFrame,
+    *,
+    center: CenterArg = ...,
+    window: WindowArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
+    scale: ScaleArg = ...,
 ) -> pl.DataFrame: ...
 @overload
 def zscore(
-    x: npt.ArrayLike, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
-    ddof: int = ..., scale: ScaleArg = ...,
+    x: npt.ArrayLike,
+    *,
+    center: CenterArg = ...,
+    window: WindowArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
+    scale: ScaleArg = ...,
 ) -> npt.NDArray[np.float64]: ...
 @overload
 def zscore(  # dask arrays and DataFrames, xarray DataArrays: the same lazy type
-    x: Any, *, center: CenterArg = ..., window: WindowArg = ..., min_periods: int | None = ...,
-    ddof: int = ..., scale: ScaleArg = ..., dim: str | None = ..., rechunk: bool = ...,
+    x: Any,
+    *,
+    center: CenterArg = ...,
+    window: WindowArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
+    scale: ScaleArg = ...,
+    dim: str | None = ...,
+    rechunk: bool = ...,
 ) -> Any: ...
 def zscore(
     x: Any,
@@ -214,15 +244,14 @@ def zscore(
     center = _choice(center, "center", ("median", "mean"))  # type: ignore[assignment]
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     if _lazy.wants(x, dim, rechunk):
-        return _lazy.valuation("zscore", x, window, min_periods, dim=dim, rechunk=rechunk, center=center,
-                               scale=scale, ddof=ddof)
+        return _lazy.valuation(
+            "zscore", x, window, min_periods, dim=dim, rechunk=rechunk, center=center, scale=scale, ddof=ddof
+        )
     adapted = as_float_array(x, "x")
     kind, rows, periods = _span(window, min_periods, adapted)
     ddof = _ddof(ddof, scale, adapted)
     kernel = _core.valuation_zscore
-    out = kernel(
-        adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof
-    )
+    out = kernel(adapted.values, kind, rows, center=center, scale=scale, min_periods=periods, ddof=ddof)
     return adapted.wrap(out)
 
 
@@ -247,18 +276,37 @@ def _band_levels(k: Any) -> list[float]:
 
 @overload
 def bands(
-    x: pl.Series, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
-    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ...,
+    x: pl.Series,
+    *,
+    center: CenterArg = ...,
+    k: float | Sequence[float] = ...,
+    window: WindowArg = ...,
+    scale: ScaleArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
 ) -> pl.DataFrame: ...
 @overload
 def bands(
-    x: pd.Series[Any] | npt.ArrayLike, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
-    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ...,
+    x: pd.Series[Any] | npt.ArrayLike,
+    *,
+    center: CenterArg = ...,
+    k: float | Sequence[float] = ...,
+    window: WindowArg = ...,
+    scale: ScaleArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
 ) -> pd.DataFrame: ...
 @overload
 def bands(  # a dask DataFrame for dask input, an xarray Dataset for a DataArray
-    x: Any, *, center: CenterArg = ..., k: float | Sequence[float] = ..., window: WindowArg = ...,
-    scale: ScaleArg = ..., min_periods: int | None = ..., ddof: int = ..., dim: str | None = ...,
+    x: Any,
+    *,
+    center: CenterArg = ...,
+    k: float | Sequence[float] = ...,
+    window: WindowArg = ...,
+    scale: ScaleArg = ...,
+    min_periods: int | None = ...,
+    ddof: int = ...,
+    dim: str | None = ...,
     rechunk: bool = ...,
 ) -> Any: ...
 def bands(
@@ -325,8 +373,9 @@ def bands(
     scale = _choice(scale, "scale", ("std", "mad"))  # type: ignore[assignment]
     levels = _band_levels(k)
     if _lazy.wants(x, dim, rechunk):
-        return _lazy.bands(x, levels, window, min_periods, dim=dim, rechunk=rechunk, center=center,
-                           scale=scale, ddof=ddof)
+        return _lazy.bands(
+            x, levels, window, min_periods, dim=dim, rechunk=rechunk, center=center, scale=scale, ddof=ddof
+        )
     adapted = as_float_array(x, "x", max_ndim=1)
     kind, rows, periods = _span(window, min_periods, adapted)
     ddof = _ddof(ddof, scale, adapted)
@@ -346,21 +395,39 @@ def bands(
 
 
 @overload
-def percentile_rank(x: pd.Series[Any], *, window: WindowArg = ..., min_periods: int | None = ...) -> pd.Series[float]: ...
+def percentile_rank(
+    x: pd.Series[Any], *, window: WindowArg = ..., min_periods: int | None = ...
+) -> pd.Series[float]: ...
 @overload
-def percentile_rank(x: pd.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...) -> pd.DataFrame: ...
+def percentile_rank(
+    x: pd.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...
+) -> pd.DataFrame: ...
 @overload
 def percentile_rank(x: pl.Series, *, window: WindowArg = ..., min_periods: int | None = ...) -> pl.Series: ...
 @overload
-def percentile_rank(x: pl.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...) -> pl.DataFrame: ...
-@overload
-def percentile_rank(x: npt.ArrayLike, *, window: WindowArg = ..., min_periods: int | None = ...) -> npt.NDArray[np.float64]: ...
+def percentile_rank(
+    x: pl.DataFrame, *, window: WindowArg = ..., min_periods: int | None = ...
+) -> pl.DataFrame: ...
 @overload
 def percentile_rank(
-    x: Any, *, window: WindowArg = ..., min_periods: int | None = ..., dim: str | None = ..., rechunk: bool = ...
+    x: npt.ArrayLike, *, window: WindowArg = ..., min_periods: int | None = ...
+) -> npt.NDArray[np.float64]: ...
+@overload
+def percentile_rank(
+    x: Any,
+    *,
+    window: WindowArg = ...,
+    min_periods: int | None = ...,
+    dim: str | None = ...,
+    rechunk: bool = ...,
 ) -> Any: ...
 def percentile_rank(
-    x: Any, *, window: WindowArg = None, min_periods: int | None = None, dim: str | None = None, rechunk: bool = False
+    x: Any,
+    *,
+    window: WindowArg = None,
+    min_periods: int | None = None,
+    dim: str | None = None,
+    rechunk: bool = False,
 ) -> Any:
     """Share of the window's observations at or below each value, in [0, 1].
 
@@ -413,15 +480,21 @@ def _ratio(small: np.ndarray, large: np.ndarray) -> np.ndarray:
 
 
 @overload
-def relative_multiple(small: pd.DataFrame, large: pd.Series[Any] | pd.DataFrame | npt.ArrayLike) -> pd.DataFrame: ...
+def relative_multiple(
+    small: pd.DataFrame, large: pd.Series[Any] | pd.DataFrame | npt.ArrayLike
+) -> pd.DataFrame: ...
 @overload
 def relative_multiple(
     small: pd.Series[Any], large: pd.Series[Any] | npt.NDArray[Any] | Sequence[float]
 ) -> pd.Series[float]: ...
 @overload
-def relative_multiple(small: pl.DataFrame, large: pl.Series | pl.DataFrame | npt.NDArray[Any]) -> pl.DataFrame: ...
+def relative_multiple(
+    small: pl.DataFrame, large: pl.Series | pl.DataFrame | npt.NDArray[Any]
+) -> pl.DataFrame: ...
 @overload
-def relative_multiple(small: pl.Series, large: pl.Series | npt.NDArray[Any] | Sequence[float]) -> pl.Series: ...
+def relative_multiple(
+    small: pl.Series, large: pl.Series | npt.NDArray[Any] | Sequence[float]
+) -> pl.Series: ...
 @overload
 def relative_multiple(
     small: npt.NDArray[Any] | Sequence[float], large: npt.NDArray[Any] | Sequence[float]
@@ -477,9 +550,7 @@ def relative_multiple(small: Any, large: Any) -> Any:
         # Only small is positional: take large's dates, matched by position.
         wrap_from = as_float_array(large, "large")
         if s.values.ndim == 2 and isinstance(large, pd.Series):
-            wrap_from = Adapted(
-                s.values, large.index, lambda out: pd.DataFrame(out, index=large.index)
-            )
+            wrap_from = Adapted(s.values, large.index, lambda out: pd.DataFrame(out, index=large.index))
     else:
         wrap_from = s
     l_ = as_float_array(large, "large")

@@ -36,7 +36,9 @@ class Rolling:
     """A rolling window along one dimension; each method is the statistic of
     :mod:`capcycle.rolling` with the same name and arguments."""
 
-    def __init__(self, obj: xr.DataArray | xr.Dataset, dim: str, window: Any, min_periods: int | None) -> None:
+    def __init__(
+        self, obj: xr.DataArray | xr.Dataset, dim: str, window: Any, min_periods: int | None
+    ) -> None:
         if dim not in obj.dims:
             raise ValueError(f"dim: {dim!r} is not a dimension of the {type(obj).__name__} {tuple(obj.dims)}")
         self.obj, self.dim, self.window, self.min_periods = obj, dim, window, min_periods
@@ -109,7 +111,9 @@ class CapcycleAccessor:
         """``rolling(time=252)``: one dimension and its window (rows, or a duration
         such as ``"90D"`` along a datetime coordinate)."""
         if len(window) != 1:
-            raise ValueError(f"window: give exactly one dimension and its window, e.g. time=252; got {window}")
+            raise ValueError(
+                f"window: give exactly one dimension and its window, e.g. time=252; got {window}"
+            )
         ((dim, size),) = window.items()
         return Rolling(self._obj, dim, size, min_periods)
 

@@ -423,16 +423,12 @@ def read_prices(path: PathLike, *, validate: bool = True) -> pd.Series | pd.Data
     return parse_prices(text, str(path), path.stem, validate=validate)
 
 
-def _local(
-    what: str, folder: str, name: str, data_dir: PathLike | None, how: str
-) -> Path:
+def _local(what: str, folder: str, name: str, data_dir: PathLike | None, how: str) -> Path:
     check_name(name, "name")
     places = candidates(folder, f"{name}.csv", data_dir)
     found = first_existing(places)
     if found is None:
-        raise not_found(
-            what, folder, f"{name}.csv", places, "no online source for this folder", how
-        )
+        raise not_found(what, folder, f"{name}.csv", places, "no online source for this folder", how)
     return found
 
 
@@ -477,8 +473,6 @@ def where(folder: str, name: str, *, data_dir: PathLike | None = None, offline: 
         return fallback
     looked = ", ".join(str(path) for _, path in places if path is not None)
     return f"not found (looked in {looked})"
-
-
 
 
 def prices(
@@ -555,7 +549,9 @@ def prices(
         else:
             series = parse_prices(decode(raw), f"Yahoo Finance {ticker}", ticker, validate=validate)
             write_atomic(cache_dir() / "prices" / f"{ticker}.csv", raw)
-            return _with_origin(series, f"downloaded from Yahoo Finance (yfinance), cached as prices/{ticker}.csv")
+            return _with_origin(
+                series, f"downloaded from Yahoo Finance (yfinance), cached as prices/{ticker}.csv"
+            )
     raise not_found(f"prices for {ticker!r}", "prices", f"{ticker}.csv", places, network, PRICES_HOW)
 
 
@@ -591,7 +587,10 @@ def valuation(name: str, *, data_dir: PathLike | None = None) -> pd.DataFrame:
     ([9, 10], 5792.32, 0.013)
     """
     path = _local(
-        f"valuation table {name!r}", "valuation", name, data_dir,
+        f"valuation table {name!r}",
+        "valuation",
+        name,
+        data_dir,
         "download Robert Shiller's ie_data.xls, export it to CSV with one header row",
     )
     return parse_valuation(_read_text(path), str(path))
@@ -618,7 +617,10 @@ def calendar(name: str, *, data_dir: PathLike | None = None) -> pd.DataFrame:
     '2024-09-18'
     """
     path = _local(
-        f"calendar {name!r}", "calendar", name, data_dir,
+        f"calendar {name!r}",
+        "calendar",
+        name,
+        data_dir,
         "write a CSV with columns Date,Event,Type,Country",
     )
     return parse_calendar(_read_text(path), str(path))

@@ -99,8 +99,14 @@ def _progress_bar(total: int | None, desc: str) -> Any:
     if cls is None:
         from tqdm import tqdm as cls
     return cls(
-        total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, delay=1.0,
-        disable=not enabled, leave=False,
+        total=total,
+        desc=desc,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        delay=1.0,
+        disable=not enabled,
+        leave=False,
     )
 
 
@@ -150,8 +156,7 @@ def download(url: str, *, desc: str = "", max_bytes: int | None = None) -> bytes
             failures.append(f"HTTP {exc.code} {exc.reason}")
         except http.client.IncompleteRead as exc:
             failures.append(f"connection closed after {len(exc.partial)} bytes, {exc.expected} missing")
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError,
-                http.client.HTTPException) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
             if isinstance(exc, DownloadError):
                 raise
             reason = getattr(exc, "reason", exc)
@@ -222,11 +227,7 @@ def write_atomic(dest: Path, data: bytes) -> None:
 
 def _unsafe_member(name: str) -> bool:
     posix = name.replace("\\", "/")
-    return (
-        posix.startswith("/")
-        or (len(posix) > 1 and posix[1] == ":")
-        or ".." in PurePosixPath(posix).parts
-    )
+    return posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in PurePosixPath(posix).parts
 
 
 def read_zip_member(data: bytes, member: str, *, source: str, max_bytes: int | None = None) -> bytes:

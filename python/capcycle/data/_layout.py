@@ -71,9 +71,7 @@ def check_name(name: str, what: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a str, got {type(name).__name__}")
     if not _SAFE_NAME.match(name) or ".." in name:
-        raise ValueError(
-            f"{what} {name!r} is not a valid name: use letters, digits and _ . - + ^ = only"
-        )
+        raise ValueError(f"{what} {name!r} is not a valid name: use letters, digits and _ . - + ^ = only")
     return name
 
 

@@ -10,6 +10,7 @@ they come from.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -124,9 +125,7 @@ def _check_order(index: pd.DatetimeIndex, linenos: Sequence[int], source: str) -
         )
 
 
-def _rows(
-    records: list[tuple[int, list[str]]], ncols: int, source: str
-) -> tuple[list[int], list[list[str]]]:
+def _rows(records: list[tuple[int, list[str]]], ncols: int, source: str) -> tuple[list[int], list[list[str]]]:
     """Data rows with exactly ``ncols`` fields (extra empty trailing fields are tolerated)."""
     linenos: list[int] = []
     rows: list[list[str]] = []
@@ -230,9 +229,7 @@ def _french_dates(stamps: list[str], linenos: list[int], source: str) -> pd.Date
     width = len(stamps[0])
     for s, ln in zip(stamps, linenos, strict=True):
         if len(s) != width or not s.isdigit():
-            raise ParseError(
-                source, ln, f"{s!r} is not a date like the table's first row {stamps[0]!r}"
-            )
+            raise ParseError(source, ln, f"{s!r} is not a date like the table's first row {stamps[0]!r}")
     if width == 8:
         idx = pd.to_datetime(pd.Index(stamps, dtype=object), format="%Y%m%d", errors="coerce")
     elif width in (6, 4):
@@ -285,18 +282,14 @@ def _french_table(
     if is_return:
         values /= 100.0
     frame = pd.DataFrame(values, index=index, columns=pd.Index(columns, dtype=object))
-    frame.attrs.update(
-        title=title, units="decimal" if is_return else "as published", source=source
-    )
+    frame.attrs.update(title=title, units="decimal" if is_return else "as published", source=source)
     return frame
 
 
 def _is_french_header(first: str, raw: str) -> bool:
     """A table's header line: it starts with ``,``, or with ``Date,`` in copies re-saved
     through pandas or Excel (``Date,<= 0,Lo 30,...``)."""
-    return (first == "" and raw.lstrip().startswith(",")) or (
-        first.lower() == "date" and raw.count(",") >= 1
-    )
+    return (first == "" and raw.lstrip().startswith(",")) or (first.lower() == "date" and raw.count(",") >= 1)
 
 
 def parse_french(text: str, source: str, dataset: str | None = None) -> dict[str, pd.DataFrame]:
@@ -380,7 +373,7 @@ def parse_french(text: str, source: str, dataset: str | None = None) -> dict[str
 def looks_french(text: str) -> bool:
     """True when a header line starting with ``,`` is followed by a numeric-date row."""
     lines = _split_lines(text[:20000])
-    for a, b in zip(lines, lines[1:], strict=False):
+    for a, b in itertools.pairwise(lines):
         if _is_french_header(a.split(",", 1)[0].strip(), a) and b.split(",", 1)[0].strip().isdigit():
             return True
     return False
@@ -495,7 +488,9 @@ def parse_valuation(text: str, source: str) -> pd.DataFrame:
             try:
                 values[i, j] = _valuation_number(cell)
             except ValueError:
-                raise ParseError(source, ln, f"{cell!r} is not a number in column {header[j + 1]!r}") from None
+                raise ParseError(
+                    source, ln, f"{cell!r} is not a number in column {header[j + 1]!r}"
+                ) from None
     frame = pd.DataFrame(values, index=index, columns=pd.Index(header[1:], dtype=object))
     frame.attrs.update(source=source)
     return frame
@@ -515,7 +510,9 @@ def parse_calendar(text: str, source: str) -> pd.DataFrame:
     bad = np.flatnonzero(step < 0)
     if bad.size:
         j = int(bad[0]) + 1
-        raise ParseError(source, linenos[j], f"date {dates[j].date()} is out of order (dates must not decrease)")
+        raise ParseError(
+            source, linenos[j], f"date {dates[j].date()} is out of order (dates must not decrease)"
+        )
     frame = pd.DataFrame({h: [r[k] for r in rows] for k, h in enumerate(header) if k})
     frame.insert(0, header[0], dates)
     frame.attrs.update(source=source)

@@ -34,15 +34,29 @@ def download_csv(yf: ModuleType, ticker: str) -> bytes:
     closes in ``Adj Close``. Raises :class:`DownloadError` when Yahoo gives nothing."""
     try:
         frame = yf.download(
-            ticker, period="max", interval="1d", auto_adjust=False, actions=False,
-            progress=False, threads=False, multi_level_index=False,
+            ticker,
+            period="max",
+            interval="1d",
+            auto_adjust=False,
+            actions=False,
+            progress=False,
+            threads=False,
+            multi_level_index=False,
         )
-    except Exception as exc:  # noqa: BLE001 - yfinance raises many types; all mean "no data"
-        raise DownloadError(f"Yahoo Finance download of {ticker!r} failed: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:
+        raise DownloadError(
+            f"Yahoo Finance download of {ticker!r} failed: {type(exc).__name__}: {exc}"
+        ) from exc
     if frame is None or len(frame) == 0:
-        raise DownloadError(f"Yahoo Finance returned no prices for {ticker!r} (unknown ticker, or no network)")
+        raise DownloadError(
+            f"Yahoo Finance returned no prices for {ticker!r} (unknown ticker, or no network)"
+        )
     if isinstance(frame.columns, pd.MultiIndex):  # older yfinance: (field, ticker) columns
-        frame = frame.xs(ticker, axis=1, level=-1) if ticker in frame.columns.get_level_values(-1) else frame.droplevel(-1, axis=1)
+        frame = (
+            frame.xs(ticker, axis=1, level=-1)
+            if ticker in frame.columns.get_level_values(-1)
+            else frame.droplevel(-1, axis=1)
+        )
     missing = [c for c in YAHOO_COLUMNS if c not in frame.columns]
     if missing:
         raise DownloadError(f"Yahoo Finance data for {ticker!r} lacks columns {missing}")

@@ -100,7 +100,9 @@ def name_of(x: pd.Series, fallback: str) -> str:
     return fallback if x.name is None or str(x.name) == "" else str(x.name)
 
 
-def stated(given: Any, names: tuple[str, ...], note_names: tuple[str, ...], note_value: Any, fallback: Any) -> Any:
+def stated(
+    given: Any, names: tuple[str, ...], note_names: tuple[str, ...], note_value: Any, fallback: Any
+) -> Any:
     """A figure's text: the caller's (``given``), else the note's when the inputs are
     the note's (their names are ``note_names``), else a ``fallback`` built from the inputs."""
     if given is not None:
@@ -113,7 +115,7 @@ def unstated_source(names: Sequence[str]) -> str:
 
 
 def year_span(index: pd.DatetimeIndex) -> str:
-    """"2024" or "2024-2025": the calendar years a chart's dates cover."""
+    """ "2024" or "2024-2025": the calendar years a chart's dates cover."""
     first, last = index[0].year, index[-1].year
     return str(first) if first == last else f"{first}-{last}"
 
@@ -128,6 +130,10 @@ def last_valid(x: pd.Series) -> tuple[pd.Timestamp | None, float]:
 def placeholder(number: int, reason: str) -> Figure:
     """A figure that says figure ``number`` could not be drawn, and why."""
     fig = Figure(figsize=(9.0, 3.0), dpi=100)
-    fig.text(0.5, 0.62, f"Figure {number} could not be drawn", ha="center", va="center", fontsize=16, color=NAVY)
-    fig.text(0.5, 0.35, "\n".join(textwrap.wrap(reason, 110)), ha="center", va="center", fontsize=9, color=GREY)
+    fig.text(
+        0.5, 0.62, f"Figure {number} could not be drawn", ha="center", va="center", fontsize=16, color=NAVY
+    )
+    fig.text(
+        0.5, 0.35, "\n".join(textwrap.wrap(reason, 110)), ha="center", va="center", fontsize=9, color=GREY
+    )
     return fig

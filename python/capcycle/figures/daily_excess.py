@@ -75,7 +75,11 @@ def figure2_data(
 
 
 def _relative_change(
-    small: pd.Series, large: pd.Series, first: pd.Timestamp, last: pd.Timestamp, min_last: pd.Timestamp | None = None
+    small: pd.Series,
+    large: pd.Series,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    min_last: pd.Timestamp | None = None,
 ) -> float:
     """(1 + r_small) / (1 + r_large) - 1 from the last common close before ``first`` to
     the last common close on or before ``last``; NaN without a close before ``first`` or
@@ -86,7 +90,9 @@ def _relative_change(
     floor = last - pd.Timedelta(days=5) if min_last is None else min_last
     if before.empty or inside.empty or inside[-1] < floor:
         return math.nan
-    rel = capcycle.relative_performance(small.loc[before[-1] : inside[-1]], large.loc[before[-1] : inside[-1]])
+    rel = capcycle.relative_performance(
+        small.loc[before[-1] : inside[-1]], large.loc[before[-1] : inside[-1]]
+    )
     return float(rel.iloc[-1] / rel.iloc[0] - 1)
 
 
@@ -130,7 +136,9 @@ def _marks(events: Any) -> pd.DataFrame:
         try:
             dates = pd.DatetimeIndex(pd.to_datetime(list(events)))
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"events must be a DataFrame, a Series or a list of dates, got {type(events).__name__}") from exc
+            raise TypeError(
+                f"events must be a DataFrame, a Series or a list of dates, got {type(events).__name__}"
+            ) from exc
         return pd.DataFrame({"date": dates, "label": ""})
     by_name = {str(c).lower(): c for c in events.columns}
     stamps = [c for c in events.columns if pd.api.types.is_datetime64_any_dtype(events[c])]
@@ -229,8 +237,16 @@ def figure2(
         level = 1 - level if pos - last_pos < 4 else 0
         last_pos = pos
         ax.axvline(pos, color=ORANGE, lw=0.8, ls="--", zorder=0)
-        ax.text(pos, top - (0.02 + 0.07 * level) * span, " / ".join(names_here), ha="center", va="top",
-                fontsize=7, color=ORANGE, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+        ax.text(
+            pos,
+            top - (0.02 + 0.07 * level) * span,
+            " / ".join(names_here),
+            ha="center",
+            va="top",
+            fontsize=7,
+            color=ORANGE,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+        )
     key = s["max_excess_day"]
     pos = int(data.index.get_loc(key))
     ax.annotate(
@@ -258,11 +274,14 @@ def figure2(
     if not by_day:
         marked = (
             "No release days marked: the shipped calendar (capcycle.calendar) has none in this window (pass events=)."
-            if shipped else "No event of events falls in the window."
+            if shipped
+            else "No event of events falls in the window."
         )
     elif shipped:
-        marked = (f"Dashed lines: {', '.join(kinds)} release days, from the BLS, ISM and Federal "
-                  "Reserve calendars (capcycle.calendar).")
+        marked = (
+            f"Dashed lines: {', '.join(kinds)} release days, from the BLS, ISM and Federal "
+            "Reserve calendars (capcycle.calendar)."
+        )
     else:
         marked = f"Dashed lines: {', '.join(kinds) or 'the'} days given as events."
     footnote(fig, note, data.index[-1], marked)

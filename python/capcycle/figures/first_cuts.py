@@ -41,9 +41,7 @@ FIG3_SOURCE = (
 _NOTE_NAME = "Lo 30 / Hi 30"
 
 
-def size_relative_index(
-    returns: pd.DataFrame, small: str = "Lo 30", large: str = "Hi 30"
-) -> pd.Series:
+def size_relative_index(returns: pd.DataFrame, small: str = "Lo 30", large: str = "Hi 30") -> pd.Series:
     """Relative performance of two size portfolios from their (decimal) returns.
 
     ``returns`` is a table of Ken French's ``Portfolios_Formed_on_ME`` (any frequency);
@@ -104,7 +102,9 @@ def _monthly(x: pd.Series, name: str) -> tuple[pd.Series, bool]:
     return out, resampled
 
 
-def _covered_cuts(series: pd.Series, cuts: pd.DatetimeIndex, name: str) -> tuple[pd.DatetimeIndex, dict[str, str]]:
+def _covered_cuts(
+    series: pd.Series, cuts: pd.DatetimeIndex, name: str
+) -> tuple[pd.DatetimeIndex, dict[str, str]]:
     valid = series.dropna().index
     keep, missing = [], {}
     for cut in cuts:
@@ -122,10 +122,14 @@ def _study(series: pd.Series, cuts: pd.DatetimeIndex, before: int, after: int) -
     # The path is rebased at the last month-end on or before the cut (align="previous"),
     # the last value known before it; offset k is k month-ends later (a month-end stays
     # a month-end in unit="months").
-    return event_study(series, cuts, before=before, after=after, unit="months", kind="level", align="previous")
+    return event_study(
+        series, cuts, before=before, after=after, unit="months", kind="level", align="previous"
+    )
 
 
-def _named_paths(study: Any, cuts: pd.DatetimeIndex, all_cuts: pd.DatetimeIndex, before: int, after: int) -> pd.DataFrame:
+def _named_paths(
+    study: Any, cuts: pd.DatetimeIndex, all_cuts: pd.DatetimeIndex, before: int, after: int
+) -> pd.DataFrame:
     offsets = pd.RangeIndex(-before, after + 1, name="offset")
     paths = pd.DataFrame(index=offsets, dtype="float64")
     got = study.paths if study is not None else None
@@ -264,8 +268,14 @@ def figure3(
     'Small vs Big,\nrelative return since the event'
     """
     data = figure3_data(
-        relative, cuts, before=before, after=after, cross_check=cross_check,
-        n_boot=n_boot, n_placebo=n_placebo, seed=seed,
+        relative,
+        cuts,
+        before=before,
+        after=after,
+        cross_check=cross_check,
+        n_boot=n_boot,
+        n_placebo=n_placebo,
+        seed=seed,
     )
     s = figure3_summary(data)
     relative = as_series(relative, "relative")
@@ -289,11 +299,18 @@ def figure3(
             ax.plot(x, data.cross_check[col].to_numpy(), color=color, lw=1.0, ls=":")
     if data.band is not None:
         ax.fill_between(
-            x, data.band["lower"].to_numpy(), data.band["upper"].to_numpy(),
-            color=NAVY, alpha=0.12, lw=0, label="Bootstrap 90% band of the mean",
+            x,
+            data.band["lower"].to_numpy(),
+            data.band["upper"].to_numpy(),
+            color=NAVY,
+            alpha=0.12,
+            lw=0,
+            label="Bootstrap 90% band of the mean",
         )
     mean = data.paths.mean(axis=1)
-    ax.plot(x, mean.to_numpy(), color=NAVY, lw=2.6, label=f"Mean of the {data.paths.notna().any().sum()} paths")
+    ax.plot(
+        x, mean.to_numpy(), color=NAVY, lw=2.6, label=f"Mean of the {data.paths.notna().any().sum()} paths"
+    )
     ax.axvline(0, color=GREY, lw=0.8)
     ax.axhline(0, color=GREY, lw=0.6)
     ax.yaxis.set_major_formatter(PercentTicks())

@@ -98,7 +98,9 @@ class Inputs:
     reasons: dict[str, str] = field(default_factory=dict)
 
 
-def _french_table(tables: dict[str, pd.DataFrame], *needles: str, avoid: tuple[str, ...] = ()) -> pd.DataFrame:
+def _french_table(
+    tables: dict[str, pd.DataFrame], *needles: str, avoid: tuple[str, ...] = ()
+) -> pd.DataFrame:
     for key, frame in tables.items():
         low = key.lower()
         if all(n.lower() in low for n in needles) and not any(a.lower() in low for a in avoid):
@@ -154,8 +156,13 @@ class _Loader:
             s, lg = self.get("prices", small), self.get("prices", large)
         except DataNotFoundError:
             size = self.size_daily()
-            return (_level(size["Lo 30"], "Lo 30"), _level(size["Hi 30"], "Hi 30"), SIZE_LABELS,
-                    _DAILY_SIZE_SOURCE, f"Ken French daily size portfolios, VW Lo 30 vs Hi 30 {_origin(size)}")
+            return (
+                _level(size["Lo 30"], "Lo 30"),
+                _level(size["Hi 30"], "Hi 30"),
+                SIZE_LABELS,
+                _DAILY_SIZE_SOURCE,
+                f"Ken French daily size portfolios, VW Lo 30 vs Hi 30 {_origin(size)}",
+            )
         labels, source = _ETF[(small, large)]
         return s, lg, labels, source, f"ETFs {small} {_origin(s)} vs {large} {_origin(lg)}"
 
@@ -171,7 +178,10 @@ def _fig1(load: _Loader, inputs: Inputs) -> None:
 def _fig2(load: _Loader, inputs: Inputs) -> None:
     small, large, labels, source, origin = load.pair("IWM", "IWB")
     inputs.fig2 = {"small": small, "large": large}
-    inputs.text["fig2"] = {"labels": labels, "source": source}  # the figure names the release calendar it marks
+    inputs.text["fig2"] = {
+        "labels": labels,
+        "source": source,
+    }  # the figure names the release calendar it marks
     inputs.sources["fig2"] = origin
 
 
@@ -188,26 +198,33 @@ def _fig3(load: _Loader, inputs: Inputs) -> None:
         cross = capcycle.relative_performance(_monthly(iwm), _monthly(iwb))
     inputs.fig3 = {"relative": rel, "cross_check": cross}
     inputs.text["fig3"] = {"labels": SIZE_LABELS, "source": FIG3_SOURCE}
-    inputs.sources["fig3"] = (
-        f"Ken French monthly size portfolios, VW Lo 30 vs Hi 30 {_origin(size)}"
-        + ("; cross-check IWM vs IWB month-ends" if cross is not None else "")
+    inputs.sources["fig3"] = f"Ken French monthly size portfolios, VW Lo 30 vs Hi 30 {_origin(size)}" + (
+        "; cross-check IWM vs IWB month-ends" if cross is not None else ""
     )
 
 
 def _fig4(load: _Loader, inputs: Inputs, multiples: PathLike | None) -> None:
     if multiples is not None:
         inputs.fig4 = {"ratio": read_multiples(multiples)}
-        inputs.text["fig4"] = {"measure": "Forward P/E", "labels": ("small caps", "large caps"),
-                               "source": f"user file {os.fspath(multiples)}"}
+        inputs.text["fig4"] = {
+            "measure": "Forward P/E",
+            "labels": ("small caps", "large caps"),
+            "source": f"user file {os.fspath(multiples)}",
+        }
         inputs.sources["fig4"] = f"user multiples {os.fspath(multiples)}"
         return
     t = load.get("french", SIZE_BM)
     proxy = size_pb_proxy(
-        _french_table(t, "of be/me"), _french_table(t, "number of firms"), _french_table(t, "average market cap")
+        _french_table(t, "of be/me"),
+        _french_table(t, "number of firms"),
+        _french_table(t, "average market cap"),
     )
     inputs.fig4 = {"ratio": proxy["ratio"], "start": "1963-07-01"}
-    inputs.text["fig4"] = {"measure": "Price-to-book", "labels": ("smallest size quintile", "biggest size quintile"),
-                           "source": FIG4_SOURCE}
+    inputs.text["fig4"] = {
+        "measure": "Price-to-book",
+        "labels": ("smallest size quintile", "biggest size quintile"),
+        "source": FIG4_SOURCE,
+    }
     inputs.sources["fig4"] = (
         "price-to-book PROXY, smallest vs biggest size quintile since 1963-07, from BE/ME, number of "
         f"firms and average market cap {_origin(t)}"
@@ -267,7 +284,7 @@ def load_inputs(
     for key, step in steps.items():
         try:
             step()
-        except Exception as exc:  # noqa: BLE001 - any failure becomes a reason, not a crash
+        except Exception as exc:
             inputs.reasons[key] = f"{type(exc).__name__}: {exc}"
     return inputs
 
@@ -291,16 +308,20 @@ def daily_levels(data_dir: PathLike | None = None, *, offline: bool | None = Non
 
     load = _Loader(data_dir, offline)
     try:
-        frame = pd.DataFrame({k: load.get("prices", t) for k, t in (("small", "IWM"), ("large", "IWB"), ("market", "SPY"))})
+        frame = pd.DataFrame(
+            {k: load.get("prices", t) for k, t in (("small", "IWM"), ("large", "IWB"), ("market", "SPY"))}
+        )
         source = "ETFs IWM (small), IWB (large), SPY (market), adjusted closes"
     except DataNotFoundError:
         size = load.size_daily()
         factors = load.get("french", "F-F_Research_Data_Factors_daily")["main"]
-        frame = pd.DataFrame({
-            "small": _level(size["Lo 30"], "small"),
-            "large": _level(size["Hi 30"], "large"),
-            "market": _level(factors["Mkt-RF"] + factors["RF"], "market"),
-        })
+        frame = pd.DataFrame(
+            {
+                "small": _level(size["Lo 30"], "small"),
+                "large": _level(size["Hi 30"], "large"),
+                "market": _level(factors["Mkt-RF"] + factors["RF"], "market"),
+            }
+        )
         source = (
             "Ken French daily size portfolios (small: bottom 30%, large: top 30% of NYSE market cap, "
             f"value-weighted) {_origin(size)} and market factor Mkt-RF + RF {_origin(factors)}"
@@ -330,11 +351,15 @@ def folder_problem(data_dir: PathLike) -> str | None:
     root = Path(data_dir)
     if root.is_dir() and any((root / sub).is_dir() for sub in FORMATS):
         return None
-    what = "does not exist" if not root.exists() else (
-        "is not a folder" if not root.is_dir() else "has none of the folders prices/, fred/, french/"
+    what = (
+        "does not exist"
+        if not root.exists()
+        else ("is not a folder" if not root.is_dir() else "has none of the folders prices/, fred/, french/")
     )
-    lines = [f"{os.fspath(data_dir)!r} {what}. A data folder holds some of these files (the rest come "
-             "from the cache, the network or the snapshot shipped with capcycle):"]
+    lines = [
+        f"{os.fspath(data_dir)!r} {what}. A data folder holds some of these files (the rest come "
+        "from the cache, the network or the snapshot shipped with capcycle):"
+    ]
     for folder, name, used_for in FILES:
         lines.append(f"  {folder}/{name}.csv  - {used_for}")
     lines.append("Formats:")

@@ -21,7 +21,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from capcycle.figures._style import GREY, NAVY, ORANGE, PercentTicks, as_frame, footnote, last_valid, new_figure
+from capcycle.figures._style import (
+    GREY,
+    NAVY,
+    ORANGE,
+    PercentTicks,
+    as_frame,
+    footnote,
+    last_valid,
+    new_figure,
+)
 from capcycle.figures.first_cuts import Figure3Data, figure3_data, figure3_summary, size_relative_index
 
 FIG5_SOURCE = (
@@ -29,6 +38,7 @@ FIG5_SOURCE = (
     "Profitability (5x5): value-weighted monthly returns, number of firms, average market "
     "cap and value-weighted average OP; cuts from FRED DFEDTAR/DFEDTARU"
 )
+
 
 @dataclass
 class Figure5Data:
@@ -56,9 +66,15 @@ def figure5_inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
     # The first table, untitled in the shared copy ("main"), is titled "Average Value
     # Weighted Returns -- Monthly" in Ken French's own file.
-    returns = [f for k, f in tables.items() if k == "main" or all(n in k.lower() for n in ("value weight", "monthly"))]
+    returns = [
+        f
+        for k, f in tables.items()
+        if k == "main" or all(n in k.lower() for n in ("value weight", "monthly"))
+    ]
     if not returns:
-        raise KeyError(f"25_Portfolios_ME_OP_5x5: no value-weighted monthly return table among {list(tables)}")
+        raise KeyError(
+            f"25_Portfolios_ME_OP_5x5: no value-weighted monthly return table among {list(tables)}"
+        )
     return {
         "returns": returns[0],
         "op": find("average of op"),
@@ -95,7 +111,9 @@ def profitability_gap(op: pd.DataFrame, firms: pd.DataFrame, size: pd.DataFrame)
     op, firms, size = as_frame(op, "op"), as_frame(firms, "firms"), as_frame(size, "size")
     for name, frame in (("op", op), ("firms", firms), ("size", size)):
         if frame.shape[1] != 25:
-            raise ValueError(f"{name} must have the 25 portfolio columns of 25_Portfolios_ME_OP_5x5, got {frame.shape[1]}")
+            raise ValueError(
+                f"{name} must have the 25 portfolio columns of 25_Portfolios_ME_OP_5x5, got {frame.shape[1]}"
+            )
     index = op.index.intersection(firms.index).intersection(size.index)
     grid = (len(index), 5, 5)  # month, size quintile, OP quintile
     ratio = op.loc[index].to_numpy().reshape(grid)
@@ -158,7 +176,9 @@ def figure5_data(
         if column not in returns.columns:
             raise ValueError(f"{arg}={column!r} is not a column of returns: {list(returns.columns)}")
     relative = size_relative_index(returns, robust, weak)
-    events = figure3_data(relative, cuts, before=before, after=after, n_boot=n_boot, n_placebo=n_placebo, seed=seed)
+    events = figure3_data(
+        relative, cuts, before=before, after=after, n_boot=n_boot, n_placebo=n_placebo, seed=seed
+    )
     return Figure5Data(events, profitability_gap(op, firms, size), robust, weak)
 
 
@@ -193,8 +213,18 @@ def figure5(
     (one line per cycle, their mean and its bootstrap band), above the profitability
     gap between the smallest and biggest size quintiles over time."""
     data = figure5_data(
-        returns, op, firms, size, cuts, robust=robust, weak=weak, before=before, after=after,
-        n_boot=n_boot, n_placebo=n_placebo, seed=seed,
+        returns,
+        op,
+        firms,
+        size,
+        cuts,
+        robust=robust,
+        weak=weak,
+        before=before,
+        after=after,
+        n_boot=n_boot,
+        n_placebo=n_placebo,
+        seed=seed,
     )
     s = figure5_summary(data)
     ev = data.events
@@ -202,12 +232,19 @@ def figure5(
     top, bottom = fig.subplots(2, 1, height_ratios=[3, 2])
     x = ev.paths.index.to_numpy()
     palette = ["#4e79a7", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2", "#edc948", "#ff9da7"]
-    for color, col in zip(palette * 2, ev.paths.columns):
+    for color, col in zip(palette * 2, ev.paths.columns, strict=False):
         if ev.paths[col].notna().any():
             top.plot(x, ev.paths[col].to_numpy(), color=color, lw=1.3, label=f"First cut {col}")
     if ev.band is not None:
-        top.fill_between(x, ev.band["lower"].to_numpy(), ev.band["upper"].to_numpy(), color=NAVY, alpha=0.12, lw=0,
-                         label="Bootstrap 90% band of the mean")
+        top.fill_between(
+            x,
+            ev.band["lower"].to_numpy(),
+            ev.band["upper"].to_numpy(),
+            color=NAVY,
+            alpha=0.12,
+            lw=0,
+            label="Bootstrap 90% band of the mean",
+        )
     top.plot(x, ev.paths.mean(axis=1).to_numpy(), color=NAVY, lw=2.6, label="Mean of the cycles")
     top.axvline(0, color=GREY, lw=0.8)
     top.axhline(0, color=GREY, lw=0.6)
@@ -221,15 +258,27 @@ def figure5(
     top.set_title(
         f"Robust vs weak profitability within small caps: {mean_after:+.1%} on average\n{after} months "
         f"after the first Fed cut; robust ahead in {wins} of {len(after_rows)} cycles",
-        fontsize=10.5, loc="left",
+        fontsize=10.5,
+        loc="left",
     )
     top.legend(loc="best", fontsize=8, frameon=False)
 
     prof = data.profitability
-    bottom.plot(prof.index, prof["gap_vw"].to_numpy(), color=ORANGE, lw=0.7, alpha=0.7,
-                label="Literal value-weighted average (dominated by firms with near-zero book equity)")
-    bottom.plot(prof.index, prof["gap"].to_numpy(), color=NAVY, lw=2.0,
-                label="Each profitability fifth at its typical OP (median across sizes)")
+    bottom.plot(
+        prof.index,
+        prof["gap_vw"].to_numpy(),
+        color=ORANGE,
+        lw=0.7,
+        alpha=0.7,
+        label="Literal value-weighted average (dominated by firms with near-zero book equity)",
+    )
+    bottom.plot(
+        prof.index,
+        prof["gap"].to_numpy(),
+        color=NAVY,
+        lw=2.0,
+        label="Each profitability fifth at its typical OP (median across sizes)",
+    )
     bottom.axhline(0, color=GREY, lw=0.6)
     # The literal average leaves any sensible scale in several years: the axis is the
     # robust gap's, and the footnote counts the literal months it cannot show.
@@ -240,10 +289,15 @@ def figure5(
     bottom.yaxis.set_major_formatter(PercentTicks())
     bottom.set_ylabel("Average OP, smallest minus\nbiggest size quintile (pts)")
     gap = prof["gap"].dropna()
-    span = f"{gap.iloc[0]:+.0%} in {gap.index[0]:%Y} to {gap.iloc[-1]:+.0%} in {gap.index[-1]:%b %Y}" if len(gap) else "no data"
+    span = (
+        f"{gap.iloc[0]:+.0%} in {gap.index[0]:%Y} to {gap.iloc[-1]:+.0%} in {gap.index[-1]:%b %Y}"
+        if len(gap)
+        else "no data"
+    )
     bottom.set_title(
         f"Small caps' profitability gap (OP = operating profit / book equity): {span}",
-        fontsize=10.5, loc="left",
+        fontsize=10.5,
+        loc="left",
     )
     bottom.legend(loc="lower left", fontsize=8, frameon=False)
     extra = []

@@ -9,8 +9,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 import capcycle
-from capcycle._dates import to_timestamp
 from capcycle import rolling
+from capcycle._dates import to_timestamp
 from capcycle.figures._style import (
     GREY,
     NAVY,
@@ -152,7 +152,11 @@ def figure1(
     names = (name_of(small, "small-cap series"), name_of(large, "large-cap series"), name_of(yield_2y, ""))
     small_label, large_label = stated(labels, names, _NOTE_NAMES, ("S&P 600", "S&P 500"), names[:2])
     yield_text = stated(
-        yield_label, names, _NOTE_NAMES, "2-year Treasury yield", f"2-year yield ({names[2]})" if names[2] else "2-year yield"
+        yield_label,
+        names,
+        _NOTE_NAMES,
+        "2-year Treasury yield",
+        f"2-year yield ({names[2]})" if names[2] else "2-year yield",
     )
     note = stated(source, names, _NOTE_NAMES, FIG1_SOURCE, unstated_source([n for n in names if n]))
     fig = new_figure(9.0, 6.0)
@@ -163,7 +167,9 @@ def figure1(
     top.yaxis.set_major_formatter(PercentTicks())
     top.set_ylabel(f"{small_label} vs {large_label},\ncumulative relative return")
     right = top.twinx()
-    right.plot(data.index, data["yield_2y"].to_numpy(), color=ORANGE, lw=1.3, label=f"{yield_text} (right, inverted)")
+    right.plot(
+        data.index, data["yield_2y"].to_numpy(), color=ORANGE, lw=1.3, label=f"{yield_text} (right, inverted)"
+    )
     right.invert_yaxis()
     right.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}%"))
     right.set_ylabel(f"{yield_text}, % (inverted)")

@@ -11,8 +11,17 @@ from matplotlib.figure import Figure
 
 from capcycle import valuation
 from capcycle._dates import to_timestamp
-from capcycle.figures._style import NAVY, ORANGE, as_frame, as_series, footnote, name_of, new_figure, set_title, unstated_source
-
+from capcycle.figures._style import (
+    NAVY,
+    ORANGE,
+    as_frame,
+    as_series,
+    footnote,
+    name_of,
+    new_figure,
+    set_title,
+    unstated_source,
+)
 
 FIG4_SOURCE = (
     "Kenneth R. French data library, 25 Portfolios Formed on Size and Book-to-Market "
@@ -55,7 +64,9 @@ def size_pb_proxy(
     avg_cap = as_frame(avg_cap, "avg_cap")
     for name, frame in (("be_me", be_me), ("n_firms", n_firms), ("avg_cap", avg_cap)):
         if frame.shape[1] != 25:
-            raise ValueError(f"{name} must have the 25 portfolio columns of 25_Portfolios_5x5, got {frame.shape[1]}")
+            raise ValueError(
+                f"{name} must have the 25 portfolio columns of 25_Portfolios_5x5, got {frame.shape[1]}"
+            )
     index = be_me.index.intersection(n_firms.index).intersection(avg_cap.index)
     bm = be_me.loc[index].to_numpy()
     me = n_firms.loc[index].to_numpy() * avg_cap.loc[index].to_numpy()
@@ -96,7 +107,9 @@ def read_multiples(path: str | os.PathLike[str]) -> pd.Series:
     return ratio
 
 
-def figure4_data(ratio: pd.Series, *, start: str | pd.Timestamp | None = None, center: str = "median") -> pd.DataFrame:
+def figure4_data(
+    ratio: pd.Series, *, start: str | pd.Timestamp | None = None, center: str = "median"
+) -> pd.DataFrame:
     """Bands of a small/large valuation ratio: ``valuation.bands`` (value, center,
     +-1 and +-2 sd) plus ``zscore`` (``valuation.zscore`` over the full shown sample)
     and ``percentile`` (``valuation.percentile_rank``)."""
@@ -168,8 +181,14 @@ def figure4(
     ax.plot(idx, data["center"].to_numpy(), color="black", lw=1.0, label=center.capitalize())
     for k, style in ((1, "--"), (2, ":")):
         for sign in "+-":
-            ax.plot(idx, data[f"{sign}{k}sd"].to_numpy(), color=ORANGE, lw=1.0, ls=style,
-                    label=f"{center.capitalize()} +/- {k} sd" if sign == "+" else None)
+            ax.plot(
+                idx,
+                data[f"{sign}{k}sd"].to_numpy(),
+                color=ORANGE,
+                lw=1.0,
+                ls=style,
+                label=f"{center.capitalize()} +/- {k} sd" if sign == "+" else None,
+            )
     ax.set_ylabel(textwrap.fill(f"{what} ({x})" if x else what, 45))
     ax.set_xlabel("Date")
     ax.legend(loc="upper right", fontsize=8, frameon=False)
